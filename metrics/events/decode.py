@@ -1,0 +1,136 @@
+"""Turn one Kafka message (a single event or an envelope) into valid events and rejections.
+
+Never raises on bad input: every problem becomes a :class:`Rejection` with a reason from
+:mod:`metrics.events.reasons`, a human-readable detail and the offending bytes.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from metrics.events import reasons
+from metrics.events.base import DEFAULT_MAX_FUTURE_S
+from metrics.events.calls import CallEvent
+from metrics.events.envelope import DEFAULT_MAX_ENVELOPE_EVENTS
+from metrics.events.surveys import SurveyEvent
+from metrics.events.tickets import TicketEvent
+
+DEFAULT_MAX_MESSAGE_BYTES = 1_048_576
+AnyEvent = Annotated[CallEvent | TicketEvent | SurveyEvent, Field(discriminator="type")]
+_EVENT = TypeAdapter(AnyEvent)
+EVENT_TYPES = ("call", "ticket", "survey")
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """One rejected message or envelope item; ``index`` is the item's place in its envelope."""
+
+    reason: str
+    detail: str
+    original: bytes
+    index: int | None = None
+
+
+@dataclass(slots=True)
+class Decoded:
+    """What one message held: valid events in order, and the rejections."""
+
+    events: list[Any] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    envelope: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Input bounds; see docs/events.md."""
+
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    max_envelope_events: int = DEFAULT_MAX_ENVELOPE_EVENTS
+    max_future_s: float = DEFAULT_MAX_FUTURE_S
+
+
+def _describe(error: ValidationError) -> tuple[str, str]:
+    """(reason, detail) of the first error, with a count of the others."""
+    errors = error.errors(include_url=False, include_input=False)
+    first = errors[0]
+    if first["type"] in {"union_tag_invalid", "union_tag_not_found"}:
+        return reasons.UNKNOWN_TYPE, f"type must be one of {', '.join(EVENT_TYPES)}"
+    loc = ".".join(str(part) for part in first["loc"][1:]) or "event"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return reasons.from_pydantic(first["type"]), f"{loc}: {first['msg']}{more}"
+
+
+def _item_bytes(item: Any) -> bytes:
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def _validate(item: Any, expected_type: str | None, context: dict[str, Any]) -> Any:
+    """Validate one decoded JSON item; returns the event or raises RejectedItem."""
+    if not isinstance(item, dict):
+        raise _RejectedItem(reasons.NOT_AN_OBJECT, "an event must be a JSON object")
+    try:
+        event = _EVENT.validate_python(item, context=context)
+    except ValidationError as error:
+        raise _RejectedItem(*_describe(error)) from None
+    if expected_type is not None and event.type != expected_type:
+        raise _RejectedItem(
+            reasons.WRONG_TOPIC, f"a {event.type} event on the {expected_type} topic"
+        )
+    return event
+
+
+class _RejectedItem(Exception):
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason, self.detail = reason, detail
+
+
+def decode_message(
+    raw: bytes | None,
+    expected_type: str | None = None,
+    limits: Limits = Limits(),
+    now: datetime | None = None,
+) -> Decoded:
+    """Decode ``raw`` (UTF-8 JSON) into events of ``expected_type`` (None accepts any type).
+
+    ``now`` anchors the future-timestamp check (default: wall clock).
+    """
+    out = Decoded()
+    raw = raw or b""
+    if len(raw) > limits.max_message_bytes:
+        detail = f"{len(raw)} bytes exceeds the {limits.max_message_bytes}-byte limit"
+        out.rejected.append(Rejection(reasons.OVERSIZED, detail, raw[:65_536]))
+        return out
+    try:
+        obj = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as error:
+        out.rejected.append(Rejection(reasons.BAD_JSON, f"not JSON: {error}", raw))
+        return out
+    context = {"now": now or datetime.now(UTC), "max_future_s": limits.max_future_s}
+    if isinstance(obj, dict) and obj.get("type") == "envelope":
+        out.envelope = True
+        items = obj.get("events")
+        extra = set(obj) - {"type", "events"}
+        if not isinstance(items, list) or not items or extra:
+            detail = "an envelope is {type: envelope, events: [one or more events]}"
+            out.rejected.append(Rejection(reasons.BAD_ENVELOPE, detail, raw))
+            return out
+        if len(items) > limits.max_envelope_events:
+            detail = f"{len(items)} events exceeds the {limits.max_envelope_events}-event limit"
+            out.rejected.append(Rejection(reasons.BAD_ENVELOPE, detail, raw))
+            return out
+        for index, item in enumerate(items):
+            try:
+                out.events.append(_validate(item, expected_type, context))
+            except _RejectedItem as rejected:
+                out.rejected.append(
+                    Rejection(rejected.reason, rejected.detail, _item_bytes(item), index)
+                )
+        return out
+    try:
+        out.events.append(_validate(obj, expected_type, context))
+    except _RejectedItem as rejected:
+        out.rejected.append(Rejection(rejected.reason, rejected.detail, raw))
+    return out

@@ -1,0 +1,1 @@
+"""cxpulse stream processing: Faust app, agents, broker, producer, simulator and CLI."""

@@ -1,0 +1,89 @@
+"""The one configuration object: built once at start-up from CXPULSE_* variables, passed down."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every tunable of a worker, the producer and the CLI; see docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="CXPULSE_", extra="forbid")
+
+    broker_url: str = Field(
+        "kafka://127.0.0.1:9092",
+        description="Kafka bootstrap servers, kafka://host:port[;host:port].",
+    )
+    broker_profile: Literal["embedded", "kafka"] = Field(
+        "embedded",
+        description="embedded: Tansu workarounds (one record per producer batch); kafka: none.",
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        None, description="SASL/PLAIN password when the cluster needs one; never defaulted."
+    )
+    kafka_sasl_username: str | None = None
+    app_id: str = Field("cxpulse", description="Faust app id = consumer group and topic prefix.")
+    topic_partitions: int = Field(4, ge=1, le=1024)
+    topic_replication: int = Field(1, ge=1, le=5)
+    store: str = Field(
+        "memory://", description="Faust table store: memory:// or rocksdb:// (production)."
+    )
+    data_dir: Path = Field(Path("run/data"), description="Faust data dir (rocksdb tables).")
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(6066, ge=1, le=65535, description="Worker HTTP port: /metrics.")
+    worker_id: str = Field("w1", pattern=r"^[\w\-.]{1,32}$")
+    max_message_bytes: int = Field(1_048_576, ge=1_024)
+    max_envelope_events: int = Field(5_000, ge=1, le=100_000)
+    max_future_s: float = Field(300.0, ge=0, description="Tolerated producer clock skew.")
+    dedupe_window_s: float = Field(
+        86_400.0, gt=0, description="How long an event_id is remembered (event time)."
+    )
+    dedupe_max_ids: int = Field(
+        1_000_000, ge=1_000, description="Cap on remembered event_ids per partition."
+    )
+    deadletter_topic: str = "cx.deadletter"
+    calls_topic: str = "cx.calls"
+    tickets_topic: str = "cx.tickets"
+    surveys_topic: str = "cx.surveys"
+    session_timeout_s: float = Field(6.0, gt=0)
+    heartbeat_interval_s: float = Field(1.0, gt=0)
+    rebalance_timeout_s: float = Field(6.0, gt=0)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("broker_url")
+    @classmethod
+    def _kafka_scheme(cls, value: str) -> str:
+        if not value.startswith("kafka://") or len(value) <= len("kafka://"):
+            raise ValueError("CXPULSE_BROKER_URL must look like kafka://host:port")
+        return value
+
+    @field_validator("store")
+    @classmethod
+    def _known_store(cls, value: str) -> str:
+        if not value.startswith(("memory://", "rocksdb://")):
+            raise ValueError("CXPULSE_STORE must be memory:// or rocksdb://")
+        return value
+
+    @model_validator(mode="after")
+    def _sasl_pair(self) -> "Settings":
+        if (self.kafka_sasl_username is None) != (self.kafka_sasl_password is None):
+            raise ValueError(
+                "CXPULSE_KAFKA_SASL_USERNAME and CXPULSE_KAFKA_SASL_PASSWORD go together"
+            )
+        return self
+
+    @property
+    def bootstrap_servers(self) -> list[str]:
+        """host:port list for kafka-python and aiokafka."""
+        return self.broker_url.removeprefix("kafka://").split(";")
+
+    @property
+    def source_topics(self) -> dict[str, str]:
+        """Event type -> source topic."""
+        return {
+            "call": self.calls_topic,
+            "ticket": self.tickets_topic,
+            "survey": self.surveys_topic,
+        }
