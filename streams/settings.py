@@ -41,8 +41,12 @@ class Settings(BaseSettings):
         86_400.0, gt=0, description="How long an event_id is remembered (event time)."
     )
     dedupe_max_ids: int = Field(
-        1_000_000, ge=1_000, description="Cap on remembered event_ids per partition."
+        256, ge=1, description="Cap on remembered event_ids per customer."
     )
+    customer_ttl_s: float = Field(
+        35 * 86_400.0, gt=0, description="Idle customers are evicted after this (event time)."
+    )
+    customers_max_per_partition: int = Field(1_000_000, ge=100)
     deadletter_topic: str = "cx.deadletter"
     calls_topic: str = "cx.calls"
     tickets_topic: str = "cx.tickets"

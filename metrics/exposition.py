@@ -1,0 +1,92 @@
+"""Prometheus instruments of stage 1 (ingest), registered on a registry that is passed in.
+
+Counters are additive across workers: sum them in PromQL. Label values that are known up front
+are initialised so a series exists at zero before its first increment.
+"""
+
+from collections.abc import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from metrics.events import reasons
+
+EVENT_AGE_BUCKETS_S = (1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, float("inf"))
+
+
+class IngestMetrics:
+    """Counts of what stage 1 accepted, rejected and dropped as duplicate, per source topic."""
+
+    def __init__(self, registry: CollectorRegistry, topics: Iterable[str]) -> None:
+        self.messages = Counter(
+            "cxpulse_messages",
+            "Kafka messages read by stage 1, by source topic and format (single or envelope). "
+            "Use for message rates; events per message = events / messages.",
+            ["topic", "format"],
+            registry=registry,
+        )
+        self.accepted = Counter(
+            "cxpulse_events_accepted",
+            "Valid, first-seen events accepted by stage 1, by source topic. "
+            "Use as the denominator of rejection and duplicate ratios.",
+            ["topic"],
+            registry=registry,
+        )
+        self.rejected = Counter(
+            "cxpulse_events_rejected",
+            "Events (or whole messages that could not be split into events) rejected to the "
+            "dead-letter topic, by source topic and reason. Alert on a rising ratio.",
+            ["topic", "reason"],
+            registry=registry,
+        )
+        self.duplicates = Counter(
+            "cxpulse_events_duplicate",
+            "Events dropped because their event_id was already accepted (redelivery or "
+            "producer retry), by source topic.",
+            ["topic"],
+            registry=registry,
+        )
+        self.deadletter_errors = Counter(
+            "cxpulse_deadletter_errors",
+            "Rejections that could not be written to the dead-letter topic after retries. "
+            "Any increase means rejected input was lost: page.",
+            ["topic"],
+            registry=registry,
+        )
+        self.dedupe_forgotten = Counter(
+            "cxpulse_dedupe_ids_forgotten",
+            "event_ids dropped from the duplicate memory by age or the per-customer cap; a "
+            "redelivery after that is counted as a new event.",
+            registry=registry,
+        )
+        self.customers_evicted = Counter(
+            "cxpulse_customers_evicted",
+            "Idle customer records evicted from the customer table (time-to-live or cap).",
+            ["cause"],
+            registry=registry,
+        )
+        self.event_age = Histogram(
+            "cxpulse_event_age_seconds",
+            "Processing time minus event time for accepted events, by source topic. "
+            "Use for end-to-end freshness; negative ages (clock skew) land in the first bucket.",
+            ["topic"],
+            buckets=EVENT_AGE_BUCKETS_S,
+            registry=registry,
+        )
+        self.consumer_lag = Gauge(
+            "cxpulse_consumer_lag_messages",
+            "Messages between the last one this worker processed and the partition high-water "
+            "mark, for actively assigned partitions that delivered a message since assignment.",
+            ["topic", "partition"],
+            registry=registry,
+        )
+        for topic in topics:
+            self.accepted.labels(topic)
+            self.duplicates.labels(topic)
+            self.deadletter_errors.labels(topic)
+            self.event_age.labels(topic)
+            for fmt in ("single", "envelope"):
+                self.messages.labels(topic, fmt)
+            for reason in reasons.ALL:
+                self.rejected.labels(topic, reason)
+        for cause in ("ttl", "cap"):
+            self.customers_evicted.labels(cause)

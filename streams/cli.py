@@ -1,0 +1,203 @@
+"""The ``cxpulse`` command line: broker, topics, worker, simulate, replay, up, schema."""
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+from rich.console import Console
+
+from metrics.errors import CxpulseError
+
+console = Console(stderr=True)
+
+
+def _settings(args: argparse.Namespace, **overrides: object):
+    from streams.settings import Settings
+
+    if getattr(args, "broker_url", None):
+        overrides["broker_url"] = args.broker_url
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def cmd_broker(args: argparse.Namespace) -> int:
+    """Run Tansu in the foreground until Ctrl-C."""
+    from streams.broker import EmbeddedBroker
+    from streams.topics import create_topics
+
+    broker = EmbeddedBroker(args.host, args.port, Path(args.log) if args.log else None)
+    broker.start()
+    try:
+        if args.create_topics:
+            create_topics(_settings(args, broker_url=broker.url))
+        console.print(f"embedded broker ready at {broker.url} (Ctrl-C stops it)")
+        return broker.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        broker.stop()
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    """Create the cxpulse topics (idempotent) and list them."""
+    from streams.topics import create_topics
+
+    for name, partitions in create_topics(_settings(args)).items():
+        print(f"{name}\t{partitions} partitions")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run one Faust worker."""
+    from streams.worker import run_worker
+
+    run_worker(_settings(args, web_port=args.web_port, worker_id=args.worker_id))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Export the JSON Schema of the event contract."""
+    from metrics.schema import export_schemas
+
+    for path in export_schemas(Path(args.folder)):
+        print(path)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Generate simulated traffic into Kafka or a JSONL file."""
+    from streams.simulate.run import simulate
+
+    return simulate(args, _settings(args), console)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Send a recorded JSONL event file to Kafka."""
+    from streams.replay import replay
+
+    summary = replay(Path(args.file), _settings(args), args.envelope, args.send_invalid,
+                     args.invalid_topic, console)
+    console.print(summary.render())
+    return 0 if summary.ok(args.send_invalid) else 1
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Run the whole embedded stack."""
+    from streams.up import UpOptions, run_up
+
+    options = UpOptions(
+        run_dir=Path(args.run_dir), broker_port=args.broker_port, workers=args.workers,
+        first_web_port=args.web_port, prometheus_port=args.prometheus_port,
+        alertmanager_port=args.alertmanager_port, rate_per_s=args.rate,
+        envelope_size=args.envelope, seed=args.seed,
+        scenario=Path(args.scenario) if args.scenario else None,
+        duration_s=args.duration_s, monitoring=not args.no_monitoring,
+    )
+    return run_up(options, Console())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; every command documents its options in --help."""
+    parser = argparse.ArgumentParser(
+        prog="cxpulse",
+        description="Live customer-service quality metrics. Settings come from CXPULSE_* "
+        "environment variables (docs/configuration.md); options below override them.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("up", cmd_up, "Start broker, workers, Prometheus, Alertmanager and the "
+                "simulator on 127.0.0.1 and show a live summary until Ctrl-C.")
+    p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--rate", type=float, default=200.0, help="simulated events/s (default 200)")
+    p.add_argument("--envelope", type=int, default=1,
+                   help="events per envelope; 1 sends single events (default 1)")
+    p.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
+    p.add_argument("--scenario", help="scenario YAML for the simulator")
+    p.add_argument("--run-dir", default="run", help="configs, data and logs (default ./run)")
+    p.add_argument("--broker-port", type=int, default=9092)
+    p.add_argument("--web-port", type=int, default=6066, help="first worker's /metrics port")
+    p.add_argument("--prometheus-port", type=int, default=9090)
+    p.add_argument("--alertmanager-port", type=int, default=9093)
+    p.add_argument("--duration-s", type=float, help="stop after this many seconds")
+    p.add_argument("--no-monitoring", action="store_true",
+                   help="do not start Prometheus and Alertmanager")
+
+    p = command("broker", cmd_broker, "Run the embedded Kafka-protocol broker (Tansu, memory "
+                "storage) in the foreground.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=9092)
+    p.add_argument("--log", help="write the broker's output to this file")
+    p.add_argument("--create-topics", action="store_true", help="create the cxpulse topics")
+
+    p = command("topics", cmd_topics, "Create the cxpulse topics if missing (idempotent).")
+    p.add_argument("action", choices=["create"])
+    p.add_argument("--broker-url", help="kafka://host:port (default CXPULSE_BROKER_URL)")
+
+    p = command("worker", cmd_worker, "Run one Faust worker (stage 1) with /metrics.")
+    p.add_argument("--broker-url", help="kafka://host:port (default CXPULSE_BROKER_URL)")
+    p.add_argument("--web-port", type=int, help="HTTP port of /metrics (CXPULSE_WEB_PORT)")
+    p.add_argument("--worker-id", help="worker id (CXPULSE_WORKER_ID)")
+
+    p = command("simulate", cmd_simulate, "Produce seeded, realistic traffic to Kafka, or "
+                "write it to a JSONL file with --out.")
+    p.add_argument("--broker-url", help="kafka://host:port (default CXPULSE_BROKER_URL)")
+    p.add_argument("--rate", type=float, default=200.0, help="mean events/s (default 200)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--count", type=int, help="stop after this many items")
+    p.add_argument("--duration-s", type=float, help="stop after this much event time")
+    p.add_argument("--envelope", type=int, default=1, help="events per envelope (default 1)")
+    p.add_argument("--scenario", help="scenario YAML (docs/simulator.md)")
+    p.add_argument("--speedup", type=float, default=None,
+                   help="event time per real second; 0 = as fast as possible "
+                   "(default 1 to Kafka, 0 with --out)")
+    p.add_argument("--start", help="event time of the first item, ISO 8601 with offset")
+    p.add_argument("--out", help="write JSONL here instead of sending to Kafka")
+    p.add_argument("--invalid-share", type=float, default=0.0)
+    p.add_argument("--duplicate-share", type=float, default=0.0)
+    p.add_argument("--late-share", type=float, default=0.0)
+
+    p = command("replay", cmd_replay, "Send a JSONL event file (one event per line) to Kafka, "
+                "with progress.")
+    p.add_argument("file")
+    p.add_argument("--broker-url", help="kafka://host:port (default CXPULSE_BROKER_URL)")
+    p.add_argument("--envelope", type=int, default=1, help="events per envelope (default 1)")
+    p.add_argument("--send-invalid", action="store_true",
+                   help="send lines that fail validation as they are (to test rejection)")
+    p.add_argument("--invalid-topic", default=None,
+                   help="topic for invalid lines with no usable type (default: calls topic)")
+
+    p = command("schema", cmd_schema, "Export the event contract's JSON Schema.")
+    p.add_argument("folder", nargs="?", default="schemas")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cxpulse`` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+    try:
+        return args.func(args)
+    except ValidationError as error:
+        console.print(f"[red]invalid configuration:[/red]\n{error}")
+        return 2
+    except CxpulseError as error:
+        console.print(f"[red]error:[/red] {error}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

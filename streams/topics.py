@@ -1,0 +1,74 @@
+"""The topic catalogue and its idempotent creation (kafka-python admin client)."""
+
+import logging
+import time
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from streams.errors import BrokerError
+from streams.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def topic_names(settings: Settings) -> list[str]:
+    """Every topic cxpulse produces to or consumes from (Faust creates its changelogs itself)."""
+    return [*settings.source_topics.values(), settings.deadletter_topic]
+
+
+def admin_client(settings: Settings, timeout_s: float = 30.0) -> KafkaAdminClient:
+    """An admin client for the configured cluster, retrying until ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return KafkaAdminClient(
+                bootstrap_servers=settings.bootstrap_servers,
+                client_id=f"{settings.app_id}-admin",
+                request_timeout_ms=10_000,
+            )
+        except KafkaError as error:
+            if time.monotonic() > deadline:
+                raise BrokerError(
+                    f"no Kafka broker answered at {settings.broker_url}: {error}"
+                ) from error
+            time.sleep(0.5)
+
+
+def create_topics(settings: Settings, timeout_s: float = 30.0) -> dict[str, int]:
+    """Create missing topics with ``settings.topic_partitions``; return name -> partitions.
+
+    Existing topics are kept; one whose partition count differs is an error, because the
+    co-partitioning of the source topics (all keyed by customer) would silently break.
+    """
+    admin = admin_client(settings, timeout_s)
+    try:
+        wanted = topic_names(settings)
+        existing = set(admin.list_topics())
+        missing = [
+            NewTopic(name, settings.topic_partitions, settings.topic_replication)
+            for name in wanted
+            if name not in existing
+        ]
+        if missing:
+            try:
+                admin.create_topics(missing, timeout_ms=int(timeout_s * 1000))
+            except TopicAlreadyExistsError:
+                log.info("topics were created concurrently")
+        found: dict[str, int] = {}
+        for _ in range(50):
+            described = admin.describe_topics(wanted)
+            found = {t["name"]: len(t["partitions"]) for t in described if t["partitions"]}
+            if len(found) == len(wanted):
+                break
+            time.sleep(0.2)
+    finally:
+        admin.close()
+    source = settings.source_topics.values()
+    wrong = {name: n for name, n in found.items() if name in source and n != settings.topic_partitions}
+    if wrong:
+        raise BrokerError(
+            f"source topics must have CXPULSE_TOPIC_PARTITIONS={settings.topic_partitions} "
+            f"partitions to stay co-partitioned; found {wrong}"
+        )
+    return found

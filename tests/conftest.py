@@ -1,0 +1,70 @@
+"""Session-wide fixtures: free ports, the real embedded broker, real worker processes."""
+
+import os
+import socket
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from streams.broker import EmbeddedBroker
+from streams.processes import Child, wait_http
+from streams.settings import Settings
+from streams.topics import create_topics
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (127.0.0.1)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
+    """A fresh Tansu broker (memory storage) with the cxpulse topics, per test."""
+    with EmbeddedBroker(port=free_port(), log_path=tmp_path / "broker.log") as running:
+        create_topics(Settings(broker_url=running.url))
+        yield running
+
+
+WorkerFactory = Callable[..., Child]
+
+
+@pytest.fixture
+def start_worker(broker: EmbeddedBroker, tmp_path: Path) -> Iterator[WorkerFactory]:
+    """Start ``cxpulse worker`` processes against the test broker; all stopped at teardown.
+
+    Keyword arguments become CXPULSE_* variables (``store="rocksdb://"``). The returned Child
+    has ``metrics_url``.
+    """
+    children: list[Child] = []
+
+    def start(worker_id: str = "w1", port: int | None = None, **env: str) -> Child:
+        port = port or free_port()
+        variables = {
+            "CXPULSE_BROKER_URL": broker.url,
+            "CXPULSE_WORKER_ID": worker_id,
+            "CXPULSE_WEB_PORT": str(port),
+            "CXPULSE_DATA_DIR": str(tmp_path / "data"),
+            **{f"CXPULSE_{key.upper()}": str(value) for key, value in env.items()},
+        }
+        child = Child(f"worker {worker_id}", [sys.executable, "-m", "streams.cli", "worker"],
+                      tmp_path / f"worker-{worker_id}.log", variables)
+        child.metrics_url = f"http://127.0.0.1:{port}/metrics"  # type: ignore[attr-defined]
+        children.append(child.start())
+        wait_http(child.metrics_url, 60, child)  # type: ignore[attr-defined]
+        return child
+
+    yield start
+    for child in children:
+        child.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy() -> None:
+    """Loopback HTTP must never go through a proxy from the environment."""
+    os.environ["NO_PROXY"] = "127.0.0.1,localhost"

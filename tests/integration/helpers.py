@@ -1,0 +1,72 @@
+"""Waiting and reading helpers for integration tests (real broker, real workers)."""
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from kafka import KafkaConsumer
+
+from streams.scrape import scrape, total
+
+T = TypeVar("T")
+
+
+def wait_until(probe: Callable[[], T], done: Callable[[T], bool], timeout_s: float,
+               interval_s: float = 0.5) -> T:
+    """Call ``probe`` until ``done(value)``; fail with the last value after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    value = probe()
+    while not done(value):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout_s} s; last value: {value}")
+        time.sleep(interval_s)
+        value = probe()
+    return value
+
+
+def counted(url: str) -> dict[str, float]:
+    """accepted / rejected / duplicate totals of one worker."""
+    samples = scrape(url)
+    return {
+        "accepted": total(samples, "cxpulse_events_accepted_total"),
+        "rejected": total(samples, "cxpulse_events_rejected_total"),
+        "duplicate": total(samples, "cxpulse_events_duplicate_total"),
+    }
+
+
+def nonzero(samples: dict, name: str) -> dict[tuple, float]:
+    """Series of ``name`` whose value is not zero, keyed by their label pairs."""
+    return {labels: value for labels, value in samples.get(name, {}).items() if value}
+
+
+def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 30.0) -> list[Any]:
+    """Every record of ``topic`` from the start, once at least ``expected`` have arrived.
+
+    Waits a little longer after reaching ``expected`` so that extra records (over-counting)
+    show up in the result instead of going unseen.
+    """
+    consumer = KafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+        enable_auto_commit=False, consumer_timeout_ms=1_000, group_id=None,
+    )
+    records: list[Any] = []
+    deadline = time.monotonic() + timeout_s
+    settle_until = None
+    try:
+        while time.monotonic() < deadline:
+            batch = consumer.poll(timeout_ms=500)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+            if len(records) >= expected:
+                settle_until = settle_until or time.monotonic() + 2.0
+                if time.monotonic() > settle_until:
+                    break
+    finally:
+        consumer.close()
+    return records
+
+
+def dead_letters(bootstrap: str, topic: str, expected: int) -> list[dict[str, Any]]:
+    """Decoded dead-letter values."""
+    return [json.loads(r.value) for r in read_topic(bootstrap, topic, expected)]
