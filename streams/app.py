@@ -1,5 +1,6 @@
 """The Faust application: built from Settings, with stage-1 agents and the /metrics page."""
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,8 @@ from metrics.exposition import IngestMetrics
 from streams.customers import CustomerStore
 from streams.ingest import IngestContext, ingest_agent
 from streams.settings import Settings
+
+log = logging.getLogger(__name__)
 
 #: Tansu answers ListOffsets(latest) wrongly for multi-record batches, which breaks changelog
 #: recovery after a restart; one record per producer batch avoids it (embedded profile only).
@@ -89,15 +92,10 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
 
     @app.timer(interval=5.0)
     async def _lag() -> None:
-        for tp in app.assignment.assigned_actives():
-            if tp.topic not in topics.values():
-                continue
-            highwater = app.consumer.highwater(tp)
-            position = ctx.positions.get((tp.topic, tp.partition))
-            if position is None or highwater is None or highwater < 0:
-                continue
-            behind = highwater - (position + 1)
-            metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(max(behind, 0))
+        try:
+            _export_lag(app, ctx, metrics, set(topics.values()))
+        except Exception:  # a metrics refresh must never take the worker down
+            log.exception("could not refresh consumer lag")
 
     @app.page("/metrics")
     class MetricsView(View):
@@ -107,3 +105,17 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
             )
 
     return Worker(app, registry, metrics, ctx)
+
+
+def _export_lag(app: faust.App, ctx: IngestContext, metrics: IngestMetrics,
+                source_topics: set[str]) -> None:
+    """Set the lag gauge for actively assigned source partitions (never standbys)."""
+    for tp in app.assignor.assigned_actives():
+        if tp.topic not in source_topics:
+            continue
+        highwater = app.consumer.highwater(tp)
+        position = ctx.positions.get((tp.topic, tp.partition))
+        if position is None or highwater is None or highwater < 0:
+            continue
+        behind = highwater - (position + 1)
+        metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(max(behind, 0))

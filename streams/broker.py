@@ -61,6 +61,8 @@ class EmbeddedBroker:
             "--advertised-listener-url", listener,
             "--storage-engine", "memory://tansu/",
         ]
+        if self.log_path:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
         output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
         self._process = subprocess.Popen(
@@ -75,6 +77,16 @@ class EmbeddedBroker:
         return self
 
     def _wait_ready(self, timeout_s: float) -> None:
+        # Refused connections are expected while Tansu binds; kafka-python logs them as errors.
+        kafka_log = logging.getLogger("kafka")
+        level = kafka_log.level
+        kafka_log.setLevel(logging.CRITICAL)
+        try:
+            self._poll_ready(timeout_s)
+        finally:
+            kafka_log.setLevel(level)
+
+    def _poll_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         last_error: Exception | None = None
         while time.monotonic() < deadline:

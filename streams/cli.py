@@ -68,7 +68,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Generate simulated traffic into Kafka or a JSONL file."""
-    from streams.simulate.run import simulate
+    from streams.traffic import simulate
 
     return simulate(args, _settings(args), console)
 
