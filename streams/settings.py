@@ -23,19 +23,27 @@ class Settings(BaseSettings):
     kafka_sasl_password: SecretStr | None = Field(
         None, description="SASL/PLAIN password when the cluster needs one; never defaulted."
     )
-    kafka_sasl_username: str | None = None
+    kafka_sasl_username: str | None = Field(None, description="SASL/PLAIN user, with the password.")
     app_id: str = Field("cxpulse", description="Faust app id = consumer group and topic prefix.")
-    topic_partitions: int = Field(4, ge=1, le=1024)
-    topic_replication: int = Field(1, ge=1, le=5)
+    topic_partitions: int = Field(
+        4, ge=1, le=1024, description="Partitions of every cxpulse topic (source topics must match)."
+    )
+    topic_replication: int = Field(1, ge=1, le=5, description="Replication factor of new topics.")
     store: str = Field(
         "memory://", description="Faust table store: memory:// or rocksdb:// (production)."
     )
     data_dir: Path = Field(Path("run/data"), description="Faust data dir (rocksdb tables).")
-    web_host: str = "127.0.0.1"
+    web_host: str = Field("127.0.0.1", description="Worker HTTP bind address (0.0.0.0 in containers).")
     web_port: int = Field(6066, ge=1, le=65535, description="Worker HTTP port: /metrics.")
-    worker_id: str = Field("w1", pattern=r"^[\w\-.]{1,32}$")
-    max_message_bytes: int = Field(1_048_576, ge=1_024)
-    max_envelope_events: int = Field(5_000, ge=1, le=100_000)
+    worker_id: str = Field(
+        "w1", pattern=r"^[\w\-.]{1,32}$", description="Names the worker in logs, dead letters, data dir."
+    )
+    max_message_bytes: int = Field(
+        1_048_576, ge=1_024, description="Larger messages are rejected as oversized."
+    )
+    max_envelope_events: int = Field(
+        5_000, ge=1, le=100_000, description="Larger envelopes are rejected as bad_envelope."
+    )
     max_future_s: float = Field(300.0, ge=0, description="Tolerated producer clock skew.")
     dedupe_window_s: float = Field(
         86_400.0, gt=0, description="How long an event_id is remembered (event time)."
@@ -46,15 +54,19 @@ class Settings(BaseSettings):
     customer_ttl_s: float = Field(
         35 * 86_400.0, gt=0, description="Idle customers are evicted after this (event time)."
     )
-    customers_max_per_partition: int = Field(1_000_000, ge=100)
-    deadletter_topic: str = "cx.deadletter"
-    calls_topic: str = "cx.calls"
-    tickets_topic: str = "cx.tickets"
-    surveys_topic: str = "cx.surveys"
-    session_timeout_s: float = Field(6.0, gt=0)
-    heartbeat_interval_s: float = Field(1.0, gt=0)
-    rebalance_timeout_s: float = Field(6.0, gt=0)
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    customers_max_per_partition: int = Field(
+        1_000_000, ge=100, description="Cap on customer records per partition (LRU beyond)."
+    )
+    deadletter_topic: str = Field("cx.deadletter", description="Where rejections go.")
+    calls_topic: str = Field("cx.calls", description="Source topic of call events.")
+    tickets_topic: str = Field("cx.tickets", description="Source topic of ticket events.")
+    surveys_topic: str = Field("cx.surveys", description="Source topic of survey events.")
+    session_timeout_s: float = Field(6.0, gt=0, description="Consumer group session timeout.")
+    heartbeat_interval_s: float = Field(1.0, gt=0, description="Consumer heartbeat interval.")
+    rebalance_timeout_s: float = Field(6.0, gt=0, description="Consumer rebalance timeout.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Worker log level."
+    )
 
     @field_validator("broker_url")
     @classmethod
