@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -122,18 +123,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
     p.add_argument("--scenario", help="scenario YAML for the simulator")
     p.add_argument("--run-dir", default="run", help="configs, data and logs (default ./run)")
-    p.add_argument("--broker-port", type=int, default=9092)
+    p.add_argument("--broker-port", type=int, default=9092, help="embedded broker port")
     p.add_argument("--web-port", type=int, default=6066, help="first worker's /metrics port")
-    p.add_argument("--prometheus-port", type=int, default=9090)
-    p.add_argument("--alertmanager-port", type=int, default=9093)
+    p.add_argument("--prometheus-port", type=int, default=9090, help="Prometheus port")
+    p.add_argument("--alertmanager-port", type=int, default=9093, help="Alertmanager port")
     p.add_argument("--duration-s", type=float, help="stop after this many seconds")
     p.add_argument("--no-monitoring", action="store_true",
                    help="do not start Prometheus and Alertmanager")
 
     p = command("broker", cmd_broker, "Run the embedded Kafka-protocol broker (Tansu, memory "
                 "storage) in the foreground.")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=9092)
+    p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=9092, help="listen port (default 9092)")
     p.add_argument("--log", help="write the broker's output to this file")
     p.add_argument("--create-topics", action="store_true", help="create the cxpulse topics")
 
@@ -150,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "write it to a JSONL file with --out.")
     p.add_argument("--broker-url", help="kafka://host:port (default CXPULSE_BROKER_URL)")
     p.add_argument("--rate", type=float, default=200.0, help="mean events/s (default 200)")
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--count", type=int, help="stop after this many items")
     p.add_argument("--duration-s", type=float, help="stop after this much event time")
     p.add_argument("--envelope", type=int, default=1, help="events per envelope (default 1)")
@@ -160,13 +161,16 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default 1 to Kafka, 0 with --out)")
     p.add_argument("--start", help="event time of the first item, ISO 8601 with offset")
     p.add_argument("--out", help="write JSONL here instead of sending to Kafka")
-    p.add_argument("--invalid-share", type=float, default=0.0)
-    p.add_argument("--duplicate-share", type=float, default=0.0)
-    p.add_argument("--late-share", type=float, default=0.0)
+    p.add_argument("--invalid-share", type=float, default=0.0,
+                   help="share of deliberately invalid items (default 0)")
+    p.add_argument("--duplicate-share", type=float, default=0.0,
+                   help="share of exact duplicates of earlier events (default 0)")
+    p.add_argument("--late-share", type=float, default=0.0,
+                   help="share of events delivered hours late (default 0)")
 
     p = command("replay", cmd_replay, "Send a JSONL event file (one event per line) to Kafka, "
                 "with progress.")
-    p.add_argument("file")
+    p.add_argument("file", help="JSONL file, one event per line")
     p.add_argument("--broker-url", help="kafka://host:port (default CXPULSE_BROKER_URL)")
     p.add_argument("--envelope", type=int, default=1, help="events per envelope (default 1)")
     p.add_argument("--send-invalid", action="store_true",
@@ -175,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="topic for invalid lines with no usable type (default: calls topic)")
 
     p = command("schema", cmd_schema, "Export the event contract's JSON Schema.")
-    p.add_argument("folder", nargs="?", default="schemas")
+    p.add_argument("folder", nargs="?", default="schemas", help="target folder (default schemas)")
     return parser
 
 
@@ -187,13 +191,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    from streams.settings import describe_error, unknown_variables
+
+    unknown = unknown_variables(os.environ)
+    if unknown:
+        console.print("invalid configuration: unknown variables " + ", ".join(unknown),
+                      style="red", markup=False)
+        return 2
     try:
         return args.func(args)
     except ValidationError as error:
-        console.print(f"[red]invalid configuration:[/red]\n{error}")
+        console.print("invalid configuration:\n" + describe_error(error), style="red",
+                      markup=False)
         return 2
     except CxpulseError as error:
-        console.print(f"[red]error:[/red] {error}")
+        console.print(f"error: {error}", style="red", markup=False)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -1,16 +1,19 @@
 """The one configuration object: built once at start-up from CXPULSE_* variables, passed down."""
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     """Every tunable of a worker, the producer and the CLI; see docs/configuration.md."""
 
-    model_config = SettingsConfigDict(env_prefix="CXPULSE_", extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix="CXPULSE_", extra="forbid", hide_input_in_errors=True
+    )
 
     broker_url: str = Field(
         "kafka://127.0.0.1:9092",
@@ -103,3 +106,19 @@ class Settings(BaseSettings):
             "ticket": self.tickets_topic,
             "survey": self.surveys_topic,
         }
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """CXPULSE_* variables that name no setting (typos would otherwise be ignored)."""
+    known = {f"CXPULSE_{name.upper()}" for name in Settings.model_fields}
+    return sorted(name for name in environ if name.startswith("CXPULSE_") and name not in known)
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line per problem, naming the CXPULSE_ variable (never echoing the value)."""
+    lines = []
+    for problem in error.errors(include_url=False, include_input=False):
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        where = f"CXPULSE_{field.upper()}" if field else "settings"
+        lines.append(f"{where}: {problem['msg']}")
+    return "\n".join(lines)

@@ -64,7 +64,12 @@ def _describe(error: ValidationError) -> tuple[str, str]:
 
 
 def _item_bytes(item: Any) -> bytes:
-    return json.dumps(item, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    """Compact JSON of an envelope item; ASCII escapes when it holds lone surrogates."""
+    text = json.dumps(item, ensure_ascii=False, separators=(",", ":"), default=str)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(item, separators=(",", ":"), default=str).encode()
 
 
 def _validate(item: Any, expected_type: str | None, context: dict[str, Any]) -> Any:
@@ -104,9 +109,13 @@ def decode_message(
         out.rejected.append(Rejection(reasons.OVERSIZED, detail, raw[:65_536]))
         return out
     try:
-        obj = json.loads(raw)
+        # Decode first: json.loads(bytes) would silently accept UTF-16 and UTF-32.
+        obj = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
-        out.rejected.append(Rejection(reasons.BAD_JSON, f"not JSON: {error}", raw))
+        out.rejected.append(Rejection(reasons.BAD_JSON, f"not UTF-8 JSON: {error}", raw))
+        return out
+    except RecursionError:
+        out.rejected.append(Rejection(reasons.BAD_JSON, "JSON nested too deeply", raw))
         return out
     context = {"now": now or datetime.now(UTC), "max_future_s": limits.max_future_s}
     if isinstance(obj, dict) and obj.get("type") == "envelope":

@@ -1,0 +1,140 @@
+"""The cxpulse command line: help for every command, exit codes of configuration errors."""
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from metrics.schema import render_schemas
+from streams.cli import build_parser, main
+from streams.settings import Settings
+
+REPO = Path(__file__).resolve().parents[3]
+COMMANDS = ["up", "broker", "topics", "worker", "simulate", "replay", "schema"]
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.upper().startswith("CXPULSE_"):
+            monkeypatch.delenv(name)
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    action, = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def _flat(text: str) -> str:
+    """Text with every run of whitespace as one space: rich wraps lines at the console width."""
+    return " ".join(text.split())
+
+
+def test_the_commands():
+    assert list(_subcommands()) == COMMANDS
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_a_help_text_in_the_overview(command, capsys):
+    description = _subcommands()[command].description
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--help"])
+
+    assert caught.value.code == 0
+    assert description and len(description) > 20
+    assert _flat(f"{command} {description}") in _flat(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("argv", [[]] + [[command] for command in COMMANDS],
+                         ids=["cxpulse"] + COMMANDS)
+def test_help_exits_0(argv, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main([*argv, "--help"])
+
+    assert caught.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: {' '.join(['cxpulse', *argv])}")
+
+
+@pytest.mark.parametrize("argv", [[], ["nonsense"], ["topics"], ["topics", "delete"]])
+def test_bad_usage_exits_2(argv, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+
+    assert caught.value.code == 2
+    assert "usage: cxpulse" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("environment", "argv", "named"),
+    [
+        ({"CXPULSE_BROKER_URL": "http://x"}, ["topics", "create"], "CXPULSE_BROKER_URL"),
+        ({}, ["topics", "create", "--broker-url", "http://x"], "CXPULSE_BROKER_URL"),
+        ({"CXPULSE_STORE": "redis://"}, ["topics", "create"], "CXPULSE_STORE"),
+        ({"CXPULSE_KAFKA_SASL_USERNAME": "cx"}, ["topics", "create"],
+         "CXPULSE_KAFKA_SASL_PASSWORD"),
+    ],
+)
+def test_invalid_setting_exits_2_naming_the_variable(monkeypatch, capsys, environment, argv,
+                                                      named):
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+
+    code = main(argv)
+
+    err = _flat(capsys.readouterr().err)
+    assert code == 2, err
+    assert "invalid configuration" in err
+    assert named in err
+
+
+@pytest.mark.parametrize("broker_url", ["http://x", "http://[/x]"])
+def test_configuration_error_is_plain_text_naming_the_variable(monkeypatch, capsys, broker_url):
+    """Errors are printed as plain text (not rich markup), one line per problem, naming the
+    variable, never echoing the value (it may be a secret)."""
+    monkeypatch.setenv("CXPULSE_BROKER_URL", broker_url)
+    with pytest.raises(ValidationError) as expected:
+        Settings()
+
+    code = main(["topics", "create"])
+
+    err = _flat(capsys.readouterr().err)
+    assert code == 2, err
+    message = expected.value.errors()[0]["msg"]
+    assert f"CXPULSE_BROKER_URL: {message}" in err
+    assert broker_url not in err
+
+
+def test_unknown_variable_is_refused(monkeypatch, capsys):
+    monkeypatch.setenv("CXPULSE_BROKER_ULR", "kafka://127.0.0.1:9092")
+
+    code = main(["topics", "create"])
+
+    assert code == 2
+    assert "CXPULSE_BROKER_ULR" in _flat(capsys.readouterr().err)
+
+
+def test_console_script_exits_2_on_an_invalid_setting():
+    environment = {**os.environ, "CXPULSE_BROKER_URL": "http://x"}
+
+    result = subprocess.run([sys.executable, "-m", "streams.cli", "topics", "create"],
+                            cwd=REPO, env=environment, capture_output=True, text=True,
+                            timeout=60, check=False)
+
+    assert result.returncode == 2, result.stderr
+    assert "CXPULSE_BROKER_URL" in result.stderr
+    assert result.stdout == ""
+
+
+def test_schema_command_writes_the_schemas(tmp_path, capsys):
+    code = main(["schema", str(tmp_path)])
+
+    assert code == 0
+    assert {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir()} == render_schemas()
+    assert sorted(capsys.readouterr().out.split()) == sorted(
+        str(tmp_path / name) for name in render_schemas())

@@ -1,0 +1,167 @@
+"""Settings: defaults, CXPULSE_* overrides and start-up errors that name the variable."""
+
+import os
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from streams.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the variables a test sets: none inherited from the shell that runs pytest."""
+    for name in list(os.environ):
+        if name.upper().startswith("CXPULSE_"):
+            monkeypatch.delenv(name)
+
+
+DEFAULTS = [
+    ("broker_url", "kafka://127.0.0.1:9092"),
+    ("broker_profile", "embedded"),
+    ("kafka_sasl_username", None),
+    ("kafka_sasl_password", None),
+    ("app_id", "cxpulse"),
+    ("topic_partitions", 4),
+    ("topic_replication", 1),
+    ("store", "memory://"),
+    ("data_dir", Path("run/data")),
+    ("web_host", "127.0.0.1"),
+    ("web_port", 6066),
+    ("worker_id", "w1"),
+    ("max_message_bytes", 1_048_576),
+    ("max_envelope_events", 5_000),
+    ("max_future_s", 300.0),
+    ("dedupe_window_s", 86_400.0),
+    ("dedupe_max_ids", 256),
+    ("customer_ttl_s", 35 * 86_400.0),
+    ("customers_max_per_partition", 1_000_000),
+    ("deadletter_topic", "cx.deadletter"),
+    ("calls_topic", "cx.calls"),
+    ("tickets_topic", "cx.tickets"),
+    ("surveys_topic", "cx.surveys"),
+    ("session_timeout_s", 6.0),
+    ("heartbeat_interval_s", 1.0),
+    ("rebalance_timeout_s", 6.0),
+    ("log_level", "info"),
+]
+
+
+@pytest.mark.parametrize(("field", "expected"), DEFAULTS)
+def test_default(field, expected):
+    assert getattr(Settings(), field) == expected
+
+
+def test_every_field_has_a_default_row():
+    assert set(Settings.model_fields) == {field for field, _ in DEFAULTS}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "field", "expected"),
+    [
+        ("CXPULSE_BROKER_URL", "kafka://a:1;b:2", "bootstrap_servers", ["a:1", "b:2"]),
+        ("CXPULSE_BROKER_PROFILE", "kafka", "broker_profile", "kafka"),
+        ("CXPULSE_WEB_PORT", "7001", "web_port", 7001),
+        ("CXPULSE_MAX_FUTURE_S", "0", "max_future_s", 0.0),
+        ("CXPULSE_STORE", "rocksdb://", "store", "rocksdb://"),
+        ("CXPULSE_DATA_DIR", "/var/lib/cxpulse", "data_dir", Path("/var/lib/cxpulse")),
+        ("CXPULSE_LOG_LEVEL", "debug", "log_level", "debug"),
+        ("cxpulse_worker_id", "w-7", "worker_id", "w-7"),  # env names are case-insensitive
+        ("CXPULSE_CALLS_TOPIC", "calls.v2", "source_topics",
+         {"call": "calls.v2", "ticket": "cx.tickets", "survey": "cx.surveys"}),
+    ],
+)
+def test_environment_overrides(monkeypatch, variable, value, field, expected):
+    monkeypatch.setenv(variable, value)
+
+    assert getattr(Settings(), field) == expected
+
+
+def test_keyword_arguments_win_over_the_environment(monkeypatch):
+    monkeypatch.setenv("CXPULSE_BROKER_URL", "kafka://from-env:9092")
+
+    assert Settings(broker_url="kafka://from-cli:9092").broker_url == "kafka://from-cli:9092"
+
+
+def test_sasl_pair_is_accepted_and_the_password_stays_secret(monkeypatch):
+    monkeypatch.setenv("CXPULSE_KAFKA_SASL_USERNAME", "cx")
+    monkeypatch.setenv("CXPULSE_KAFKA_SASL_PASSWORD", "hunter2")
+
+    settings = Settings()
+
+    assert settings.kafka_sasl_password == SecretStr("hunter2")
+    assert "hunter2" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("environment", "named"),
+    [
+        ({"CXPULSE_BROKER_URL": "http://x"}, ["CXPULSE_BROKER_URL"]),
+        ({"CXPULSE_BROKER_URL": "kafka://"}, ["CXPULSE_BROKER_URL"]),
+        ({"CXPULSE_BROKER_URL": "127.0.0.1:9092"}, ["CXPULSE_BROKER_URL"]),
+        ({"CXPULSE_STORE": "redis://"}, ["CXPULSE_STORE"]),
+        ({"CXPULSE_KAFKA_SASL_USERNAME": "cx"},
+         ["CXPULSE_KAFKA_SASL_USERNAME", "CXPULSE_KAFKA_SASL_PASSWORD"]),
+        ({"CXPULSE_KAFKA_SASL_PASSWORD": "hunter2"},
+         ["CXPULSE_KAFKA_SASL_USERNAME", "CXPULSE_KAFKA_SASL_PASSWORD"]),
+    ],
+)
+def test_invalid_value_names_the_variable(monkeypatch, environment, named):
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+
+    assert all(variable in str(caught.value) for variable in named), str(caught.value)
+
+
+def test_sasl_pair_error_does_not_echo_the_password(monkeypatch):
+    """The error is printed at start-up (and may land in logs): the secret must not be in it."""
+    monkeypatch.setenv("CXPULSE_KAFKA_SASL_PASSWORD", "hunter2")
+
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CXPULSE_TOPIC_PARTITIONS", "0"),
+        ("CXPULSE_WEB_PORT", "65536"),
+        ("CXPULSE_WORKER_ID", "w 1"),
+        ("CXPULSE_LOG_LEVEL", "trace"),
+        ("CXPULSE_BROKER_PROFILE", "redpanda"),
+        ("CXPULSE_MAX_MESSAGE_BYTES", "1023"),
+        ("CXPULSE_DEDUPE_WINDOW_S", "0"),
+        ("CXPULSE_CUSTOMERS_MAX_PER_PARTITION", "99"),
+    ],
+)
+def test_out_of_bounds_value_fails_naming_the_field(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+
+    # pydantic's own bound checks name the field, not the variable (only the custom
+    # validators above spell out CXPULSE_...)
+    assert [error["loc"] for error in caught.value.errors()] == [
+        (variable.removeprefix("CXPULSE_").lower(),)
+    ]
+
+
+def test_unknown_keyword_argument_is_rejected():
+    with pytest.raises(ValidationError, match="extra_forbidden"):
+        Settings(broker_ulr="kafka://x:1")
+
+
+def test_unknown_cxpulse_variable_is_ignored(monkeypatch):
+    """extra="forbid" applies to keyword arguments (and dotenv files), not to the process
+    environment: pydantic-settings only looks up variables of declared fields, so a misspelt
+    CXPULSE_ variable is silently ignored and the default stays."""
+    monkeypatch.setenv("CXPULSE_BROKER_ULR", "kafka://typo:9092")
+
+    assert Settings().broker_url == "kafka://127.0.0.1:9092"
