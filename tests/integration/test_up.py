@@ -51,6 +51,9 @@ def test_up_runs_the_embedded_stack_and_stops_cleanly(tmp_path):
     workers = [f"http://127.0.0.1:{ports['web1'] + i}/metrics" for i in range(2)]
     try:
         def accepted() -> list[float]:
+            if up.poll() is not None:
+                pytest.fail(f"cxpulse up exited {up.returncode}:\n"
+                            + (tmp_path / "up.log").read_text()[-3000:])
             return [total(scrape(url), "cxpulse_events_accepted_total") for url in workers]
 
         wait_until(_safe(accepted), lambda v: v is not None and all(n > 0 for n in v), 120)

@@ -1,0 +1,48 @@
+"""A simulated file with invalid items and duplicates, replayed through the real broker into a
+real worker: the worker's counts equal the simulator's ground truth, item for item."""
+
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+
+from streams.scrape import scrape
+from streams.simulate.config import SimulatorConfig
+from streams.simulate.generator import generate
+from streams.traffic import item_bytes
+from tests.integration.helpers import counted, nonzero, wait_until
+
+pytestmark = pytest.mark.integration
+START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("envelope", [1, 50])
+def test_replayed_file_is_counted_as_the_simulator_says(broker, start_worker, tmp_path,
+                                                         envelope):
+    config = SimulatorConfig(seed=11, rate_per_s=50.0, invalid_share=0.03,
+                             duplicate_share=0.03, late_share=0.01)
+    items = list(generate(config, None, START, count=3_000))
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"".join(item_bytes(item) + b"\n" for item in items))
+    truth = {
+        "accepted": sum(item.valid and not item.duplicate for item in items),
+        "rejected": sum(not item.valid for item in items),
+        "duplicate": sum(item.valid and item.duplicate for item in items),
+    }
+    assert min(truth.values()) > 0, truth
+    worker = start_worker()
+
+    result = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "replay", str(path), "--broker-url", broker.url,
+         "--envelope", str(envelope), "--send-invalid"],
+        capture_output=True, text=True, timeout=300, check=False)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    wait_until(lambda: counted(worker.metrics_url), lambda c: c == truth, timeout_s=120)
+    samples = scrape(worker.metrics_url)
+    by_reason = Counter()
+    for labels, value in nonzero(samples, "cxpulse_events_rejected_total").items():
+        by_reason[dict(labels)["reason"]] += value
+    assert by_reason == Counter(item.defect for item in items if not item.valid)
