@@ -67,8 +67,10 @@ def test_up_runs_the_embedded_stack_and_stops_cleanly(tmp_path):
         rules = _get_json(f"{prometheus}/api/v1/rules")["data"]["groups"]
         assert rules, "Prometheus loaded no rule group from alerts/rules"
         assert all(r["health"] == "ok" for g in rules for r in g["rules"] if "health" in r)
-        targets = _get_json(f"{prometheus}/api/v1/targets")["data"]["activeTargets"]
-        assert sorted(t["health"] for t in targets) == ["up", "up"]
+        # A target is "unknown" until its first scrape (every 5 s).
+        wait_until(lambda: sorted(t["health"] for t in _get_json(
+            f"{prometheus}/api/v1/targets")["data"]["activeTargets"]),
+            lambda health: health == ["up", "up"], 30)
         status = _get_json(f"http://127.0.0.1:{ports['am']}/api/v2/status")
         assert status["cluster"]["status"] in {"disabled", "ready"}
         assert up.poll() is None, (tmp_path / "up.log").read_text()
