@@ -14,9 +14,10 @@ class Child:
     """One supervised child process writing to ``log_path``."""
 
     def __init__(self, name: str, argv: Sequence[str], log_path: Path,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, inherit_env: bool = True) -> None:
+        """``env`` is added to this process's environment, or used alone without inherit_env."""
         self.name, self.argv, self.log_path = name, list(argv), log_path
-        self.env = {**os.environ, **(env or {})}
+        self.env = {**(os.environ if inherit_env else {}), **(env or {})}
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "Child":
@@ -29,6 +30,12 @@ class Child:
         )
         log.close()
         return self
+
+    @property
+    def pid(self) -> int:
+        """The child's pid (after :meth:`start`)."""
+        assert self.process is not None
+        return self.process.pid
 
     @property
     def alive(self) -> bool:
