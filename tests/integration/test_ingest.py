@@ -115,5 +115,8 @@ def test_duplicates_are_still_recognised_after_a_restart(broker, start_worker, s
         producer.send(event)
     producer.close()
     second = start_worker(store=store)
-    expected = {"accepted": 5, "rejected": 0, "duplicate": 30}
-    wait_until(lambda: counted(second.metrics_url), lambda c: c == expected, timeout_s=90)
+    # Delivery is at-least-once: messages the first worker processed but had not committed
+    # come again and must be recognised too, so duplicates may exceed 30; accepted may not.
+    final = wait_until(lambda: counted(second.metrics_url),
+                       lambda c: c["accepted"] >= 5 and c["duplicate"] >= 30, timeout_s=90)
+    assert final["accepted"] == 5 and final["rejected"] == 0, final
