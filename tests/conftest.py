@@ -34,8 +34,18 @@ def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
 WorkerFactory = Callable[..., Child]
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Keep each phase's report on the item so fixtures can tell whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def start_worker(broker: EmbeddedBroker, tmp_path: Path) -> Iterator[WorkerFactory]:
+def start_worker(
+    broker: EmbeddedBroker, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[WorkerFactory]:
     """Start ``cxpulse worker`` processes against the test broker; all stopped at teardown.
 
     Keyword arguments become CXPULSE_* variables (``store="rocksdb://"``). The returned Child
@@ -62,6 +72,10 @@ def start_worker(broker: EmbeddedBroker, tmp_path: Path) -> Iterator[WorkerFacto
     yield start
     for child in children:
         child.stop()
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        for child in children:  # shown under "Captured stdout teardown" in CI output
+            print(f"--- {child.name} log tail ---\n{child.tail(60)}")
 
 
 @pytest.fixture(autouse=True)
