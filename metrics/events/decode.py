@@ -6,13 +6,13 @@ Never raises on bad input: every problem becomes a :class:`Rejection` with a rea
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
 
 from metrics.events import reasons
-from metrics.events.base import DEFAULT_MAX_FUTURE_S
+from metrics.events.base import DEFAULT_MAX_FUTURE_S, EARLIEST
 from metrics.events.calls import CallEvent
 from metrics.events.envelope import DEFAULT_MAX_ENVELOPE_EVENTS
 from metrics.events.surveys import SurveyEvent
@@ -72,14 +72,28 @@ def _item_bytes(item: Any) -> bytes:
         return json.dumps(item, separators=(",", ":"), default=str).encode()
 
 
-def _validate(item: Any, expected_type: str | None, context: dict[str, Any]) -> Any:
-    """Validate one decoded JSON item; returns the event or raises RejectedItem."""
+def _validate(item: Any, expected_type: str | None, latest: datetime) -> Any:
+    """Validate one decoded JSON item; returns the event or raises _RejectedItem.
+
+    ``latest`` is the last acceptable ``occurred_at`` (receiver's now + allowed skew).
+    """
     if not isinstance(item, dict):
         raise _RejectedItem(reasons.NOT_AN_OBJECT, "an event must be a JSON object")
     try:
-        event = _EVENT.validate_python(item, context=context)
+        event = _EVENT.validate_python(item)
     except ValidationError as error:
         raise _RejectedItem(*_describe(error)) from None
+    occurred_at = event.occurred_at
+    if occurred_at > latest:
+        raise _RejectedItem(
+            reasons.FUTURE_TIMESTAMP,
+            f"occurred_at: {occurred_at.isoformat()} is after {latest.isoformat()} "
+            "(receiver clock + allowed skew)",
+        )
+    if occurred_at < EARLIEST:
+        raise _RejectedItem(
+            reasons.ANCIENT_TIMESTAMP, f"occurred_at: {occurred_at.isoformat()} is before 2000"
+        )
     if expected_type is not None and event.type != expected_type:
         raise _RejectedItem(
             reasons.WRONG_TOPIC, f"a {event.type} event on the {expected_type} topic"
@@ -117,7 +131,7 @@ def decode_message(
     except RecursionError:
         out.rejected.append(Rejection(reasons.BAD_JSON, "JSON nested too deeply", raw))
         return out
-    context = {"now": now or datetime.now(UTC), "max_future_s": limits.max_future_s}
+    latest = (now or datetime.now(UTC)) + timedelta(seconds=limits.max_future_s)
     if isinstance(obj, dict) and obj.get("type") == "envelope":
         out.envelope = True
         items = obj.get("events")
@@ -132,14 +146,14 @@ def decode_message(
             return out
         for index, item in enumerate(items):
             try:
-                out.events.append(_validate(item, expected_type, context))
+                out.events.append(_validate(item, expected_type, latest))
             except _RejectedItem as rejected:
                 out.rejected.append(
                     Rejection(rejected.reason, rejected.detail, _item_bytes(item), index)
                 )
         return out
     try:
-        out.events.append(_validate(obj, expected_type, context))
+        out.events.append(_validate(obj, expected_type, latest))
     except _RejectedItem as rejected:
         out.rejected.append(Rejection(rejected.reason, rejected.detail, raw))
     return out

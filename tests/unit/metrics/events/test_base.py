@@ -54,7 +54,7 @@ def test_segment(customer_since, expected_type):
         journey_stage="after_sales", customer_since=customer_since,
         occurred_at="2026-11-02T09:30:00+00:00",
     )
-    event = CallEvent.model_validate(fields, context={"now": datetime(2026, 11, 3, tzinfo=UTC)})
+    event = CallEvent.model_validate(fields)
 
     assert event.segment == Segment(
         region="华东", channel="wechat", queue="q-repair", business_line="commercial",
