@@ -21,3 +21,10 @@ class RejectedEvent(CxpulseError):
         self.reason = reason
         self.detail = detail
         self.index = index
+
+
+class MetricInputError(CxpulseError, ValueError):
+    """A metric function got an impossible input (negative time, count above its total, ...).
+
+    Also a ValueError, so callers that only know the standard library can catch it.
+    """
