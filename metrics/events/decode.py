@@ -7,6 +7,7 @@ Never raises on bad input: every problem becomes a :class:`Rejection` with a rea
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
@@ -17,6 +18,7 @@ from metrics.events.calls import CallEvent
 from metrics.events.envelope import DEFAULT_MAX_ENVELOPE_EVENTS
 from metrics.events.surveys import SurveyEvent
 from metrics.events.tickets import TicketEvent
+from metrics.questionnaires import CATALOGUE, Questionnaire, check_survey
 
 DEFAULT_MAX_MESSAGE_BYTES = 1_048_576
 AnyEvent = Annotated[CallEvent | TicketEvent | SurveyEvent, Field(discriminator="type")]
@@ -72,10 +74,12 @@ def _item_bytes(item: Any) -> bytes:
         return json.dumps(item, separators=(",", ":"), default=str).encode()
 
 
-def _validate(item: Any, expected_type: str | None, latest: datetime) -> Any:
+def _validate(item: Any, expected_type: str | None, latest: datetime,
+              questionnaires: Mapping[str, Questionnaire]) -> Any:
     """Validate one decoded JSON item; returns the event or raises _RejectedItem.
 
-    ``latest`` is the last acceptable ``occurred_at`` (receiver's now + allowed skew).
+    ``latest`` is the last acceptable ``occurred_at`` (receiver's now + allowed skew); a
+    survey must fit its questionnaire in ``questionnaires``.
     """
     if not isinstance(item, dict):
         raise _RejectedItem(reasons.NOT_AN_OBJECT, "an event must be a JSON object")
@@ -98,6 +102,10 @@ def _validate(item: Any, expected_type: str | None, latest: datetime) -> Any:
         raise _RejectedItem(
             reasons.WRONG_TOPIC, f"a {event.type} event on the {expected_type} topic"
         )
+    if event.type == "survey":
+        problem = check_survey(event, questionnaires)
+        if problem is not None:
+            raise _RejectedItem(reasons.UNKNOWN_QUESTIONNAIRE, problem)
     return event
 
 
@@ -111,10 +119,12 @@ def decode_message(
     expected_type: str | None = None,
     limits: Limits = Limits(),
     now: datetime | None = None,
+    questionnaires: Mapping[str, Questionnaire] = CATALOGUE,
 ) -> Decoded:
     """Decode ``raw`` (UTF-8 JSON) into events of ``expected_type`` (None accepts any type).
 
-    ``now`` anchors the future-timestamp check (default: wall clock).
+    ``now`` anchors the future-timestamp check (default: wall clock); surveys are checked
+    against ``questionnaires`` (default: the domain catalogue).
     """
     out = Decoded()
     raw = raw or b""
@@ -146,14 +156,14 @@ def decode_message(
             return out
         for index, item in enumerate(items):
             try:
-                out.events.append(_validate(item, expected_type, latest))
+                out.events.append(_validate(item, expected_type, latest, questionnaires))
             except _RejectedItem as rejected:
                 out.rejected.append(
                     Rejection(rejected.reason, rejected.detail, _item_bytes(item), index)
                 )
         return out
     try:
-        out.events.append(_validate(obj, expected_type, latest))
+        out.events.append(_validate(obj, expected_type, latest, questionnaires))
     except _RejectedItem as rejected:
         out.rejected.append(Rejection(rejected.reason, rejected.detail, raw))
     return out

@@ -132,11 +132,17 @@ REJECTED = [
     # A lone surrogate escape is valid JSON syntax but no Unicode string: the fallback reason.
     pytest.param(_raw(factories.call()).replace(b'"east"', b'"\\ud800"'), None, Limits(),
                  reasons.INVALID, id="invalid-lone-surrogate"),
+    pytest.param(_raw(factories.survey(questionnaire="nps_11")), None, Limits(),
+                 reasons.UNKNOWN_QUESTIONNAIRE, id="unknown_questionnaire-id"),
+    pytest.param(_raw(factories.survey(scale_max=5, scores={"overall": 5})), None, Limits(),
+                 reasons.UNKNOWN_QUESTIONNAIRE, id="unknown_questionnaire-other-scale"),
+    pytest.param(_raw(factories.survey(scores={"overall": 9, "wifi": 3})), None, Limits(),
+                 reasons.UNKNOWN_QUESTIONNAIRE, id="unknown_questionnaire-unknown-dimension"),
 ]
 
-# Reasons decode_message never produces: processing_error is set by the ingest agent when it
-# fails, unknown_questionnaire is reserved for the questionnaire catalogue (docs/events.md).
-NOT_FROM_INPUT = {reasons.PROCESSING_ERROR, reasons.UNKNOWN_QUESTIONNAIRE}
+# The reason decode_message never produces: processing_error is set by the ingest agent when
+# it fails.
+NOT_FROM_INPUT = {reasons.PROCESSING_ERROR}
 
 
 @pytest.mark.parametrize(("raw", "expected_type", "limits", "reason"), REJECTED)
@@ -245,7 +251,8 @@ VALID = [
         id="ticket-every-optional-field",
     ),
     pytest.param(factories.survey(), id="survey"),
-    pytest.param(factories.survey(scale_min=0, scale_max=5, scores={"o": 0, "p": 5}),
+    pytest.param(factories.survey(questionnaire="segue", scale_max=5,
+                                  scores={"satisfactory": 1, "effective": 5}),
                  id="survey-scores-at-both-scale-ends"),
     pytest.param(factories.call(region="华东"), id="unicode-label"),
     pytest.param(factories.call(event_id="e" * 128), id="id-at-max-length"),
