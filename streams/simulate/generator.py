@@ -19,7 +19,7 @@ from streams.simulate.calls import call_contact, call_payload, plan_call
 from streams.simulate.config import SimulatorConfig
 from streams.simulate.effects import Effects
 from streams.simulate.faults import FaultInjector
-from streams.simulate.items import SimItem
+from streams.simulate.items import SimItem, new_item
 from streams.simulate.scenario import Scenario
 from streams.simulate.schedule import Schedule
 from streams.simulate.surveys import Contact, make_survey, survey_delay_ms
@@ -145,4 +145,4 @@ def _stream(world: World, effects: Effects, end_ms: float) -> Iterator[SimItem]:
             continue
         emitted_at = to_datetime(emit_ms)
         occurred_at = emitted_at if occurred_ms == emit_ms else to_datetime(occurred_ms)
-        yield SimItem(kind, key, payload, True, occurred_at, emitted_at)
+        yield new_item(kind, key, payload, occurred_at, emitted_at)

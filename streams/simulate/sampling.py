@@ -19,6 +19,12 @@ def normal(rng: random.Random, sd: float) -> float:
     return sd * _QUANTILES[int(rng.random() * _SIZE)]
 
 
+def normals(rng: random.Random, sd: float, count: int) -> list[float]:
+    """``count`` independent :func:`normal` variates: one call for a survey's item noise."""
+    random_ = rng.random
+    return [sd * _QUANTILES[int(random_() * _SIZE)] for _ in range(count)]
+
+
 def lognormal(rng: random.Random, median: float, sigma: float) -> float:
     """A log-normal variate with the given ``median`` (its unit) and log-scale ``sigma``."""
     return median * math.exp(sigma * _QUANTILES[int(rng.random() * _SIZE)])

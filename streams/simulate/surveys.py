@@ -11,7 +11,7 @@ import random
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from streams.simulate.questionnaires import CATALOGUE, to_scale
-from streams.simulate.sampling import exponential, normal
+from streams.simulate.sampling import exponential, normal, normals
 
 if TYPE_CHECKING:
     from streams.simulate.effects import Effects
@@ -77,12 +77,15 @@ def make_survey(
     centre = BASE_LATENT + world.stage_shift[contact.stage] + shift + normal(rng, MOOD_SD)
     speed, skill, fix, parts = contact.speed, contact.skill, contact.fix, contact.parts
     is_repair = contact.kind == "repair"
+    noise = normals(rng, ITEM_SD, len(questionnaire.dimensions))
     scores = {}
-    for name, w_speed, w_skill, w_fix, w_parts, repairs_only in questionnaire.dimensions:
+    for (name, w_speed, w_skill, w_fix, w_parts, repairs_only), item_noise in zip(
+        questionnaire.dimensions, noise, strict=True
+    ):
         if repairs_only and not is_repair:
             continue
         latent = (centre + w_speed * speed + w_skill * skill + w_fix * fix + w_parts * parts
-                  + normal(rng, ITEM_SD))
+                  + item_noise)
         scores[name] = to_scale(latent, scale_max)
     payload: dict[str, Any] = {
         "schema_version": 1,

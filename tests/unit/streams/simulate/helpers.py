@@ -4,13 +4,14 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import streams.simulate
 from metrics.events import Decoded, decode_message
 from streams.simulate import SimItem
 
 CHINA = timezone(timedelta(hours=8))
 # A Monday, local midnight: a run of a day or more sees the whole diurnal curve.
 START = datetime(2026, 3, 2, 0, 0, tzinfo=CHINA)
-SCENARIOS = Path(__file__).resolve().parents[4] / "streams" / "simulate" / "scenarios"
+SCENARIOS = Path(streams.simulate.__file__).parent / "scenarios"
 
 
 def body(item: SimItem) -> bytes:
