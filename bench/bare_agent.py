@@ -28,7 +28,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-from metrics.events import Limits, decode_message
+from metrics.events import decode_message
 from streams.app import faust_options
 from streams.settings import Settings
 
@@ -48,8 +48,7 @@ def build(settings: Settings, expected: int, result_path: Path,
     app = faust.App(settings.app_id, **{**faust_options(settings), **(overrides or {})})
     registry = CollectorRegistry()
     counter = Counter("bench_events", "Events decoded and valid.", registry=registry)
-    limits = Limits(settings.max_message_bytes, settings.max_envelope_events,
-                    settings.max_future_s)
+    limits = settings.input_limits()
     state = {"events": 0, "rejected": 0, "messages": 0, "t_first": None, "cpu_first": None,
              "written": False, "t_prev": 0.0}
     gaps: list[float] = []  # pauses > STALL_S between consecutive messages

@@ -8,7 +8,7 @@ accepted ones are remembered per customer so a redelivered copy is dropped and c
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from faust.types import EventT, StreamT, TopicT
@@ -34,14 +34,11 @@ class IngestContext:
     watermarks: dict[tuple[str, int], float]
     positions: dict[tuple[str, int], int]
 
-    @property
-    def limits(self) -> Limits:
-        """Input bounds from the settings."""
-        return Limits(
-            self.settings.max_message_bytes,
-            self.settings.max_envelope_events,
-            self.settings.max_future_s,
-        )
+    limits: Limits = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Built once: handle_message runs per message and must not rebuild it.
+        self.limits = self.settings.input_limits()
 
 
 async def _dead_letter(

@@ -15,7 +15,7 @@ from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
 
 from metrics.errors import RejectedEvent
-from metrics.events import Limits, decode_message
+from metrics.events import decode_message
 from streams.errors import ProducerError
 from streams.settings import Settings
 
@@ -41,8 +41,7 @@ class EventProducer:
             raise ValueError("envelope_size must be at least 1")
         self._settings = settings
         self._envelope_size = envelope_size
-        self._limits = Limits(settings.max_message_bytes, settings.max_envelope_events,
-                              settings.max_future_s)
+        self._limits = settings.input_limits()
         self._max_bytes = settings.max_message_bytes - _ENVELOPE_OVERHEAD_BYTES
         try:
             self._producer = KafkaProducer(

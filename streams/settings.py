@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from metrics.events import Limits
+
 
 class Settings(BaseSettings):
     """Every tunable of a worker, the producer and the CLI; see docs/configuration.md."""
@@ -92,6 +94,10 @@ class Settings(BaseSettings):
                 "CXPULSE_KAFKA_SASL_USERNAME and CXPULSE_KAFKA_SASL_PASSWORD go together"
             )
         return self
+
+    def input_limits(self) -> Limits:
+        """The input bounds of the event contract (message size, envelope size, clock skew)."""
+        return Limits(self.max_message_bytes, self.max_envelope_events, self.max_future_s)
 
     @property
     def bootstrap_servers(self) -> list[str]:
