@@ -2,21 +2,13 @@
 
 import os
 import shutil
-import socket
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from streams.processes import Child
+from streams.processes import Child, free_port  # noqa: F401 - re-exported
 
 _TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now (127.0.0.1)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def cpu_seconds(pid: int) -> float | None:

@@ -1,7 +1,6 @@
 """Session-wide fixtures: free ports, the real embedded broker, real worker processes."""
 
 import os
-import socket
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -9,18 +8,11 @@ from pathlib import Path
 import pytest
 
 from streams.broker import EmbeddedBroker
-from streams.processes import Child, wait_http
+from streams.processes import Child, free_port, wait_http
 from streams.settings import Settings
 from streams.topics import create_topics
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now (127.0.0.1)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
