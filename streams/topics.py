@@ -3,7 +3,9 @@
 import logging
 import time
 
+from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.structs import OffsetAndMetadata
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from streams.errors import BrokerError
@@ -38,6 +40,9 @@ def admin_client(settings: Settings, timeout_s: float = 30.0) -> KafkaAdminClien
 def create_topics(settings: Settings, timeout_s: float = 30.0) -> dict[str, int]:
     """Create missing topics with ``settings.topic_partitions``; return name -> partitions.
 
+    Also commits the start offset for source partitions the worker group never committed
+    (:func:`initialise_group_offsets`).
+
     Existing topics are kept; one whose partition count differs is an error, because the
     co-partitioning of the source topics (all keyed by customer) would silently break.
     """
@@ -71,4 +76,40 @@ def create_topics(settings: Settings, timeout_s: float = 30.0) -> dict[str, int]
             f"source topics must have CXPULSE_TOPIC_PARTITIONS={settings.topic_partitions} "
             f"partitions to stay co-partitioned; found {wrong}"
         )
+    initialise_group_offsets(settings)
     return found
+
+
+def initialise_group_offsets(settings: Settings) -> int:
+    """Commit the log-start offset for source partitions the worker group never committed.
+
+    Workers read from the earliest offset when their group has none, but that relies on a
+    reset through ListOffsets at assignment; on the embedded broker, a partition first
+    written while no worker ran was sometimes never read (docs/architecture.md, "Known
+    issues"). Committing the start explicitly, before any worker joins, means an event
+    produced before the first worker starts is never skipped. Returns how many partitions
+    were initialised; an active group is left alone (its offsets are its own).
+    """
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers, group_id=settings.app_id,
+        enable_auto_commit=False, client_id=f"{settings.app_id}-offsets-init",
+    )
+    try:
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in settings.source_topics.values()
+            for partition in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        missing = [tp for tp in partitions if consumer.committed(tp) is None]
+        if not missing:
+            return 0
+        consumer.assign(missing)
+        consumer.seek_to_beginning(*missing)
+        offsets = {tp: OffsetAndMetadata(consumer.position(tp), "", -1) for tp in missing}
+        consumer.commit(offsets)
+        return len(missing)
+    except KafkaError as error:
+        log.warning("left group offsets to the reset policy: %s", error)
+        return 0
+    finally:
+        consumer.close()
