@@ -1,0 +1,174 @@
+"""Stage-2 maths: event-time minute buckets of one segment and its rolling windows.
+
+Windows end at the segment's clock (the newest event time stage 2 has heard of, from any
+source partition), rounded up to a whole minute for 1 h and 24 h and to a whole hour for 7 d
+and 30 d:
+
+    1h, 24h   minute buckets m with end - length <= m < end,  end  = floor_minute(clock) + 60
+    7d, 30d   hour buckets   h with hend - length <= h < hend, hend = floor_hour(clock) + 3600
+
+Window totals are kept up to date incrementally (add on arrival, subtract when a bucket leaves),
+so exporting costs nothing per bucket. Backlog components (tickets/<kind>/opened...) are running
+totals over all time and live outside the windows. Partials carry the source partition and the
+offset range they cover; a partial whose range was already applied is ignored, which makes
+replays after a crash harmless.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from metrics.components import Bucket, Number, add_into, is_backlog_key
+
+MINUTE_S = 60
+HOUR_S = 3600
+WINDOWS: dict[str, int] = {"1h": HOUR_S, "24h": 24 * HOUR_S, "7d": 7 * 24 * HOUR_S,
+                           "30d": 30 * 24 * HOUR_S}
+MINUTE_WINDOWS = ("1h", "24h")
+HOUR_WINDOWS = ("7d", "30d")
+
+
+def floor_to(value: float, step: int) -> int:
+    return int(value // step) * step
+
+
+@dataclass
+class ApplyResult:
+    """What :meth:`SegmentWindows.apply_partial` did."""
+
+    applied: bool
+    overlap: bool = False
+    expired_buckets: int = 0
+
+
+@dataclass
+class SegmentWindows:
+    """Minute and hour buckets, window totals and applied offsets of one segment."""
+
+    minutes: dict[int, Bucket] = field(default_factory=dict)
+    hours: dict[int, Bucket] = field(default_factory=dict)
+    backlog: Bucket = field(default_factory=dict)
+    applied: dict[str, int] = field(default_factory=dict)
+    end_s: int = 0
+    totals: dict[str, Bucket] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.totals:
+            self.totals = {name: {} for name in WINDOWS}
+            self._recompute()
+
+    # -- windows -----------------------------------------------------------------------
+    @property
+    def hour_end_s(self) -> int:
+        return floor_to(self.end_s - MINUTE_S, HOUR_S) + HOUR_S if self.end_s else 0
+
+    def _in_window(self, name: str, start_s: int) -> bool:
+        if name in MINUTE_WINDOWS:
+            return self.end_s - WINDOWS[name] <= start_s < self.end_s
+        hour_end = self.hour_end_s
+        return hour_end - WINDOWS[name] <= start_s < hour_end
+
+    def _recompute(self) -> None:
+        for name in WINDOWS:
+            store = self.minutes if name in MINUTE_WINDOWS else self.hours
+            self.totals[name] = {}
+            for start, bucket in store.items():
+                if self._in_window(name, start):
+                    add_into(self.totals[name], bucket)
+
+    def advance(self, clock_s: float) -> None:
+        """Move the windows so they end at ``clock_s`` (never backwards); prune old buckets."""
+        new_end = floor_to(clock_s, MINUTE_S) + MINUTE_S
+        if new_end <= self.end_s:
+            return
+        old_end, old_hour_end = self.end_s, self.hour_end_s
+        self.end_s = new_end
+        new_hour_end = self.hour_end_s
+        for name in MINUTE_WINDOWS:
+            self._shift(self.minutes, name, old_end, new_end)
+        if new_hour_end != old_hour_end:
+            for name in HOUR_WINDOWS:
+                self._shift(self.hours, name, old_hour_end, new_hour_end)
+        self._prune()
+
+    def _shift(self, store: Mapping[int, Bucket], name: str, old_end: int, new_end: int) -> None:
+        """Subtract the buckets that left window ``name`` and add those that entered it."""
+        length = WINDOWS[name]
+        step = MINUTE_S if name in MINUTE_WINDOWS else HOUR_S
+        total = self.totals[name]
+        old_start = old_end - length if old_end else new_end
+        leaving = (old_start, min(old_end, new_end - length)) if old_end else (0, 0)
+        entering = (max(old_end, new_end - length), new_end)
+        for (low, high), sign in ((leaving, -1), (entering, 1)):
+            if high <= low:
+                continue
+            if (high - low) // step <= len(store):   # walk the range, not the whole store
+                starts: Iterable[int] = range(floor_to(low, step), high, step)
+            else:
+                starts = [start for start in store if low <= start < high]
+            for start in starts:
+                bucket = store.get(start)
+                if bucket is not None and low <= start < high:
+                    add_into(total, bucket, sign)
+
+    def _prune(self) -> None:
+        oldest_minute = self.end_s - WINDOWS["24h"]
+        for start in [start for start in self.minutes if start < oldest_minute]:
+            del self.minutes[start]
+        oldest_hour = self.hour_end_s - WINDOWS["30d"]
+        for start in [start for start in self.hours if start < oldest_hour]:
+            del self.hours[start]
+
+    # -- partials ----------------------------------------------------------------------
+    def apply_partial(self, source: str, lo: int, hi: int,
+                      buckets: Mapping[int, Mapping[str, Number]]) -> ApplyResult:
+        """Merge one partial covering offsets (lo, hi] of ``source`` unless already applied."""
+        done = self.applied.get(source, -1)
+        if hi <= done:
+            return ApplyResult(applied=False)
+        overlap = lo < done
+        self.applied[source] = hi
+        expired = 0
+        for minute, bucket in buckets.items():
+            expired += not self.add_bucket(int(minute), bucket)
+        return ApplyResult(True, overlap, expired)
+
+    def add_bucket(self, minute_s: int, bucket: Mapping[str, Number]) -> bool:
+        """Add one minute's components; False when the minute is older than 30 d (dropped)."""
+        windowed: Bucket = {}
+        for key, value in bucket.items():
+            if is_backlog_key(key):
+                self.backlog[key] = self.backlog.get(key, 0) + value
+            else:
+                windowed[key] = value
+        if not windowed:
+            return True
+        hour = floor_to(minute_s, HOUR_S)
+        if self.end_s and hour < self.hour_end_s - WINDOWS["30d"]:
+            return False
+        if not self.end_s or minute_s >= self.end_s - WINDOWS["24h"]:
+            add_into(self.minutes.setdefault(minute_s, {}), windowed)
+        add_into(self.hours.setdefault(hour, {}), windowed)
+        for name in MINUTE_WINDOWS:
+            if self._in_window(name, minute_s):
+                add_into(self.totals[name], windowed)
+        for name in HOUR_WINDOWS:
+            if self._in_window(name, hour):
+                add_into(self.totals[name], windowed)
+        return True
+
+    # -- persistence -------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "m": {str(k): v for k, v in self.minutes.items()},
+            "h": {str(k): v for k, v in self.hours.items()},
+            "b": self.backlog, "a": self.applied, "e": self.end_s,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "SegmentWindows":
+        return cls(
+            minutes={int(k): dict(v) for k, v in data["m"].items()},
+            hours={int(k): dict(v) for k, v in data["h"].items()},
+            backlog=dict(data["b"]), applied=dict(data["a"]), end_s=int(data["e"]),
+        )
