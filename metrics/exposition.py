@@ -79,7 +79,49 @@ class IngestMetrics:
             ["topic", "partition"],
             registry=registry,
         )
+        self.late = Counter(
+            "cxpulse_events_late",
+            "Valid events older than their partition's newest event time minus the grace "
+            "period: counted here, remembered for dedupe, left out of every metric.",
+            ["topic"],
+            registry=registry,
+        )
+        self.replayed = Counter(
+            "cxpulse_events_replayed",
+            "Redelivered events (after a crash or rebalance) whose effects were already in "
+            "the saved customer state, so they were skipped.",
+            ["topic"],
+            registry=registry,
+        )
+        self.ticket_anomalies = Counter(
+            "cxpulse_ticket_anomalies",
+            "Ticket events that did not fit the ticket's lifecycle (orphan, created twice, "
+            "closed twice, before creation ...): accepted and counted, no metric changed.",
+            ["anomaly"],
+            registry=registry,
+        )
+        self.flushes = Counter(
+            "cxpulse_flushes",
+            "Stage-1 flushes: state, partials and acks of one partition written together.",
+            registry=registry,
+        )
+        self.flush_seconds = Histogram(
+            "cxpulse_flush_seconds",
+            "Wall time of one stage-1 flush (meta, partials, chunks).",
+            buckets=(0.001, 0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, float("inf")),
+            registry=registry,
+        )
+        self.agent_overflow = Gauge(
+            "cxpulse_agent_overflow_events",
+            "Events whose agent was folded into agent=\"other\" because the agent cut "
+            "reached its cap, since the worker started.",
+            registry=registry,
+        )
+        self._outcomes = {"accepted": self.accepted, "duplicate": self.duplicates,
+                          "late": self.late, "replayed": self.replayed}
         for topic in topics:
+            self.late.labels(topic)
+            self.replayed.labels(topic)
             self.accepted.labels(topic)
             self.duplicates.labels(topic)
             self.deadletter_errors.labels(topic)
@@ -88,5 +130,12 @@ class IngestMetrics:
                 self.messages.labels(topic, fmt)
             for reason in reasons.ALL:
                 self.rejected.labels(topic, reason)
+        for anomaly in ("orphan", "created_twice", "closed_twice", "before_creation",
+                        "second_first_response", "paused_twice", "resumed_unpaused"):
+            self.ticket_anomalies.labels(anomaly)
         for cause in ("ttl", "cap"):
             self.customers_evicted.labels(cause)
+
+    def outcome(self, topic: str, outcome: str) -> Counter:
+        """The counter child for one metrics.contributions.Outcome (or "replayed")."""
+        return self._outcomes[outcome].labels(topic)

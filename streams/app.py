@@ -1,4 +1,4 @@
-"""The Faust application: built from Settings, with stage-1 agents and the /metrics page."""
+"""The Faust application: built from Settings, with stage-1 and stage-2 agents and /metrics."""
 
 import logging
 from dataclasses import dataclass
@@ -8,16 +8,20 @@ import faust
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from metrics.component_metrics import StageOneCounters, WindowGauges
 from metrics.exposition import IngestMetrics
-from streams.customers import CustomerStore
 from streams.ingest import IngestContext, ingest_agent
 from streams.settings import Settings
+from streams.stage1 import Stage1
+from streams.stage2 import Stage2, Stage2Metrics
 
 log = logging.getLogger(__name__)
 
 #: Tansu answers ListOffsets(latest) wrongly for multi-record batches, which breaks changelog
 #: recovery after a restart; one record per producer batch avoids it (embedded profile only).
 EMBEDDED_PROFILE: dict[str, Any] = {"producer_max_batch_size": 1}
+#: Largest state record (changelog) a worker may write; see docs/architecture.md.
+STATE_RECORD_MAX_BYTES = 16 * 1_048_576
 
 
 @dataclass
@@ -28,6 +32,7 @@ class Worker:
     registry: CollectorRegistry
     metrics: IngestMetrics
     ingest: IngestContext
+    stage2: Stage2
 
 
 def faust_options(settings: Settings) -> dict[str, Any]:
@@ -45,6 +50,13 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         "broker_heartbeat_interval": settings.heartbeat_interval_s,
         "broker_rebalance_timeout": settings.rebalance_timeout_s,
         "consumer_auto_offset_reset": "earliest",
+        "consumer_max_fetch_size": settings.consumer_max_fetch_bytes,
+        # State records (a busy segment's 24 h of minute buckets, a chunk of customers) can
+        # pass Kafka's 1 MiB default; measured 1.08 MB in the bench. Changelogs allow 16 MiB.
+        "producer_max_request_size": STATE_RECORD_MAX_BYTES,
+        # Acks wait for the flush that saves their effects; a rebalance must not wait for
+        # them (streams.stage1 drops unflushed state and the new owner replays it).
+        "stream_wait_empty": False,
         "autodiscover": False,
         "table_cleanup_interval": 60.0,
     }
@@ -59,41 +71,70 @@ def faust_options(settings: Settings) -> dict[str, Any]:
 
 
 def create_worker(settings: Settings, registry: CollectorRegistry | None = None) -> Worker:
-    """Build the Faust app with stage-1 agents for the three source topics."""
+    """Build the Faust app: stage-1 agents for the source topics, the stage-2 agent."""
     registry = registry or CollectorRegistry()
     app = faust.App(settings.app_id, **faust_options(settings))
     topics = settings.source_topics
     metrics = IngestMetrics(registry, topics.values())
-    table = app.Table("customers", default=None, partitions=settings.topic_partitions)
-    customers = CustomerStore(
-        table, settings.customer_ttl_s, settings.customers_max_per_partition, metrics
-    )
-    deadletter = app.topic(
-        settings.deadletter_topic, key_serializer="raw", value_serializer="raw",
-        partitions=settings.topic_partitions,
-    )
-    ctx = IngestContext(settings, metrics, customers, deadletter, {}, {})
+    counters = StageOneCounters()
+    registry.register(counters)
+    raw = {"key_serializer": "raw", "value_serializer": "raw",
+           "partitions": settings.topic_partitions}
+    # bytes keys and values: the table serialises with "raw" (records are JSON we encode).
+    big = {"max.message.bytes": str(STATE_RECORD_MAX_BYTES)}
+    state = app.Table("stage1", default=None, key_type=bytes, value_type=bytes,
+                      partitions=settings.topic_partitions, extra_topic_configs=big)
+    windows = app.Table("windows", default=None, key_type=bytes, value_type=bytes,
+                        partitions=settings.topic_partitions, extra_topic_configs=big)
+    partials = app.topic(settings.partials_topic, **raw)
+    deadletter = app.topic(settings.deadletter_topic, **raw)
+    stage1 = Stage1(app, settings, state, partials, metrics, counters)
+    stage2 = Stage2(app, settings, windows, Stage2Metrics(registry))
+    ctx = IngestContext(settings, metrics, stage1, deadletter)
     for kind, name in topics.items():
-        source = app.topic(
-            name, key_serializer="raw", value_serializer="raw",
-            partitions=settings.topic_partitions,
-        )
+        source = app.topic(name, **raw)
         app.agent(source, name=f"ingest-{kind}")(ingest_agent(ctx, kind, name))
+
+    @app.agent(partials, name="windows")
+    async def merge(stream: Any) -> None:
+        async for event in stream.noack().events():
+            stage2.handle(event)
+            await stage2.flush_due()
+
+    def owned_windows() -> Any:
+        actives = {tp.partition for tp in app.assignor.assigned_actives()
+                   if tp.topic == settings.partials_topic}
+        return stage2.owned(actives)
+
+    registry.register(WindowGauges(owned_windows, target=settings.survey_target,
+                                   min_sample=settings.min_sample))
+
+    @app.on_partitions_assigned.connect
+    async def _assigned(sender: Any, assigned: set[Any], **_: Any) -> None:
+        actives = app.assignor.assigned_actives()
+        stage1.assign({tp.partition for tp in actives if tp.topic in topics.values()})
+        stage2.assign({tp.partition for tp in actives if tp.topic == settings.partials_topic})
 
     @app.on_partitions_revoked.connect
     async def _forget(sender: Any, revoked: set[Any], **_: Any) -> None:
-        customers.forget_partitions(tp.partition for tp in revoked)
+        await stage1.revoke({tp.partition for tp in revoked if tp.topic in topics.values()})
+        await stage2.revoke({tp.partition for tp in revoked
+                             if tp.topic == settings.partials_topic})
         for tp in revoked:
-            ctx.positions.pop((tp.topic, tp.partition), None)
             try:
                 metrics.consumer_lag.remove(tp.topic, str(tp.partition))
             except KeyError:
                 pass
 
+    @app.timer(interval=min(settings.flush_interval_s, settings.stage2_flush_interval_s) / 2)
+    async def _flush_idle() -> None:
+        await stage1.flush_idle()
+        await stage2.flush_due()
+
     @app.timer(interval=5.0)
     async def _lag() -> None:
         try:
-            _export_lag(app, ctx, metrics, set(topics.values()))
+            _export_lag(app, stage1, metrics, set(topics.values()))
         except Exception:  # a metrics refresh must never take the worker down
             log.exception("could not refresh consumer lag")
 
@@ -104,17 +145,34 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
                 generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
             )
 
-    return Worker(app, registry, metrics, ctx)
+    @app.page("/progress")
+    class ProgressView(View):
+        """Cheap JSON for scripts and tests: what is counted and what still waits for a flush
+        (the /metrics page renders every window series, which is far more work)."""
+
+        async def get(self, request: Request) -> Response:
+            return self.json({
+                "worker": settings.worker_id,
+                "events": {f"{topic}/{outcome}": n
+                           for (topic, outcome), n in stage1.totals.items()},
+                "unflushed_messages": sum(len(l.events) for l in stage1.ledgers.values()),
+                "unflushed_partials": sum(len(p.events) for p in stage2.parts.values()),
+                "segments": sum(len(p.segments) for p in stage2.parts.values()),
+                "lag_messages": sum(sample.value for family in metrics.consumer_lag.collect()
+                                    for sample in family.samples),
+            })
+
+    return Worker(app, registry, metrics, ctx, stage2)
 
 
-def _export_lag(app: faust.App, ctx: IngestContext, metrics: IngestMetrics,
+def _export_lag(app: faust.App, stage1: Stage1, metrics: IngestMetrics,
                 source_topics: set[str]) -> None:
     """Set the lag gauge for actively assigned source partitions (never standbys)."""
     for tp in app.assignor.assigned_actives():
         if tp.topic not in source_topics:
             continue
         highwater = app.consumer.highwater(tp)
-        position = ctx.positions.get((tp.topic, tp.partition))
+        position = stage1.position(tp.topic, tp.partition)
         if position is None or highwater is None or highwater < 0:
             continue
         behind = highwater - (position + 1)

@@ -1,8 +1,9 @@
-"""Stage 1 ingest: validate, dead-letter, de-duplicate and count every event of a source topic.
+"""Stage 1 ingest: validate, dead-letter, then hand every valid event to its partition's ledger.
 
 One agent per source topic. A message is a single event or an envelope; each event is checked
 against the contract, rejected ones go to the dead-letter topic with their reason and bytes, and
-accepted ones are remembered per customer so a redelivered copy is dropped and counted.
+valid ones are applied to the customer state of the ledger (dedupe, lateness, metrics), which
+streams/stage1.py flushes and acks.
 """
 
 import logging
@@ -13,10 +14,10 @@ from typing import Any
 
 from faust.types import EventT, StreamT, TopicT
 
-from metrics.dedupe import remember
+from metrics.contributions import Outcome
 from metrics.events import Limits, Rejection, decode_message, reasons
 from metrics.exposition import IngestMetrics
-from streams.customers import CustomerStore
+from streams.stage1 import Stage1
 from streams.deadletter import deadletter_value
 from streams.settings import Settings
 
@@ -25,14 +26,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class IngestContext:
-    """What every ingest agent shares: settings, instruments, customer state, dead-letter topic."""
+    """What every ingest agent shares: settings, instruments, stage-1 state, dead-letter topic."""
 
     settings: Settings
     metrics: IngestMetrics
-    customers: CustomerStore
+    stage1: Stage1
     deadletter: TopicT
-    watermarks: dict[tuple[str, int], float]
-    positions: dict[tuple[str, int], int]
 
     limits: Limits = field(init=False)
 
@@ -45,7 +44,6 @@ async def _dead_letter(
     ctx: IngestContext, topic: str, event: EventT, rejection: Rejection
 ) -> None:
     message = event.message
-    ctx.metrics.rejected.labels(topic, rejection.reason).inc()
     value = deadletter_value(rejection, topic, message.partition, message.offset,
                              ctx.settings.worker_id)
     try:
@@ -56,47 +54,29 @@ async def _dead_letter(
 
 
 async def handle_message(ctx: IngestContext, kind: str, topic: str, event: EventT) -> None:
-    """Process one Kafka message of ``topic`` (events of type ``kind``)."""
+    """Process one Kafka message of ``topic`` (events of type ``kind``).
+
+    Rejections are dead-lettered at once (at least once: a replay after a crash sends them
+    again); everything else waits in the partition's ledger for the flush that acks it.
+    """
     message = event.message
-    ctx.positions[(topic, message.partition)] = message.offset
+    partition, offset = message.partition, message.offset
     decoded = decode_message(event.value, kind, ctx.limits)
-    ctx.metrics.messages.labels(topic, "envelope" if decoded.envelope else "single").inc()
     for rejection in decoded.rejected:
         await _dead_letter(ctx, topic, event, rejection)
-    if not decoded.events:
-        return
-    by_customer: dict[str, list[Any]] = {}
-    for item in decoded.events:
-        by_customer.setdefault(item.customer_id, []).append(item)
-    settings, partition = ctx.settings, message.partition
-    accepted = duplicates = forgotten = 0
+    ledger = ctx.stage1.ledger(partition)
+    # From here to track() nothing awaits, so a flush never sees half a message.
+    pending = ledger.pending
+    pending.messages[(topic, "envelope" if decoded.envelope else "single")] += 1
+    for rejection in decoded.rejected:
+        pending.rejected[(topic, rejection.reason)] += 1
     now_s = time.time()
-    newest_s = ctx.watermarks.get((topic, partition), 0.0)
     age = ctx.metrics.event_age.labels(topic)
-    for customer_id, items in by_customer.items():
-        record = ctx.customers.load(partition, customer_id)
-        changed = False
-        for item in items:
-            occurred_s = item.occurred_at.timestamp()
-            duplicate, dropped = remember(
-                record, item.event_id, occurred_s, settings.dedupe_window_s,
-                settings.dedupe_max_ids,
-            )
-            forgotten += dropped
-            if duplicate:
-                duplicates += 1
-                continue
-            changed = True
-            accepted += 1
-            newest_s = max(newest_s, occurred_s)
-            age.observe(now_s - occurred_s)
-        if changed:
-            ctx.customers.save(partition, customer_id, record)
-    ctx.watermarks[(topic, partition)] = newest_s
-    ctx.customers.evict_idle(partition, newest_s)
-    ctx.metrics.accepted.labels(topic).inc(accepted)
-    ctx.metrics.duplicates.labels(topic).inc(duplicates)
-    ctx.metrics.dedupe_forgotten.inc(forgotten)
+    for item in decoded.events:
+        applied = ledger.apply(topic, offset, item)
+        if applied is not None and applied.outcome is Outcome.ACCEPTED:
+            age.observe(now_s - item.occurred_at.timestamp())
+    ledger.track(topic, offset, event)
 
 
 def ingest_agent(
@@ -105,7 +85,7 @@ def ingest_agent(
     """The agent body for one source topic; it never lets an input error escape."""
 
     async def ingest(stream: StreamT) -> None:
-        async for event in stream.events():
+        async for event in stream.noack().events():
             try:
                 await handle_message(ctx, kind, topic, event)
             except Exception as error:
@@ -114,6 +94,12 @@ def ingest_agent(
                 rejection = Rejection(reasons.PROCESSING_ERROR, repr(error)[:500],
                                       event.value or b"")
                 await _dead_letter(ctx, topic, event, rejection)
+                ledger = ctx.stage1.ledger(event.message.partition)
+                ledger.pending.rejected[(topic, reasons.PROCESSING_ERROR)] += 1
+                ledger.track(topic, event.message.offset, event)
+            # Outside the try: a failed flush (Kafka unavailable) must stop the worker, whose
+            # replay after restart recovers; it is not the message's fault.
+            await ctx.stage1.maybe_flush(ctx.stage1.ledger(event.message.partition))
 
     ingest.__name__ = f"ingest_{kind}"
     ingest.__qualname__ = ingest.__name__

@@ -1,5 +1,6 @@
 """Read a worker's /metrics into plain numbers (for ``cxpulse up`` and tests)."""
 
+import json
 import urllib.request
 from collections import defaultdict
 
@@ -22,3 +23,9 @@ def total(samples: dict[str, dict[tuple[tuple[str, str], ...], float]], name: st
     """Sum of ``name`` over every series whose labels include ``labels``."""
     wanted = set(labels.items())
     return sum(v for key, v in samples.get(name, {}).items() if wanted <= set(key))
+
+
+def read_progress(url: str, timeout_s: float = 3.0) -> dict:
+    """A worker's /progress JSON (cheap: /metrics renders every window series)."""
+    with urllib.request.urlopen(url, timeout=timeout_s) as response:
+        return json.loads(response.read())

@@ -7,7 +7,10 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from metrics.calls import CallRules
+from metrics.contributions import CatalogueRules
 from metrics.events import Limits
+from metrics.tickets import ResponseBands
 
 
 class Settings(BaseSettings):
@@ -72,6 +75,47 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Worker log level."
     )
+    consumer_max_fetch_bytes: int = Field(
+        16 * 1_048_576, ge=65_536,
+        description="Max bytes fetched per partition per request (large envelopes need room).",
+    )
+    partials_topic: str = Field("cx.partials", description="Stage 1 -> stage 2 partial aggregates.")
+    flush_interval_s: float = Field(
+        1.0, gt=0, le=60,
+        description="Stage 1 flushes state and partials (and acks) at least this often.",
+    )
+    flush_max_events: int = Field(
+        20_000, ge=1, description="Stage 1 also flushes a partition after this many events."
+    )
+    stage2_flush_interval_s: float = Field(
+        2.0, gt=0, le=60, description="Stage 2 writes its window state (and acks) this often."
+    )
+    state_chunks: int = Field(
+        16, ge=1, le=4096,
+        description="Customer-state chunks per partition (one changelog record per dirty chunk).",
+    )
+    late_grace_s: float = Field(
+        900.0, ge=0,
+        description="Events older than their partition's newest event time minus this are late.",
+    )
+    call_cadence_s: float = Field(5.0, gt=0, description="Seconds per ring (1 s on, 4 s off).")
+    short_abandon_s: float = Field(
+        5.0, ge=0, description="Abandons faster than this are short (left out of service level)."
+    )
+    target_rings: int = Field(4, ge=1, description="Answered within this many rings is on target.")
+    target_rings_by_queue: dict[str, int] = Field(
+        default_factory=dict, description='Per-queue ring targets, JSON: {"vip": 3}.'
+    )
+    response_band_edges_s: tuple[float, ...] = Field(
+        (3600.0, 10_800.0, 86_400.0),
+        description="First-response band edges in seconds (scores 5, 4, 3, 1), JSON list.",
+    )
+    repeat_window_days: float = Field(30.0, gt=0, description="Repeat repair/complaint window.")
+    fcr_window_days: float = Field(7.0, gt=0, description="First-contact-resolution window.")
+    agent_cut: bool = Field(False, description="Add the agent to every segment (capped).")
+    agent_cap: int = Field(200, ge=1, description="Distinct agents per worker; more become 'other'.")
+    survey_target: float = Field(80.0, ge=0, le=100, description="Index target for the gap.")
+    min_sample: int = Field(30, ge=1, description="Fewer responses are flagged as a low sample.")
 
     @field_validator("broker_url")
     @classmethod
@@ -98,6 +142,21 @@ class Settings(BaseSettings):
     def input_limits(self) -> Limits:
         """The input bounds of the event contract (message size, envelope size, clock skew)."""
         return Limits(self.max_message_bytes, self.max_envelope_events, self.max_future_s)
+
+    def catalogue_rules(self) -> CatalogueRules:
+        """The formula parameters of stage 1 (and of ``cxpulse report``)."""
+        return CatalogueRules(
+            calls=CallRules(self.call_cadence_s, self.short_abandon_s, self.target_rings,
+                            dict(self.target_rings_by_queue)),
+            response_bands=ResponseBands(tuple(self.response_band_edges_s)),
+            late_grace_s=self.late_grace_s,
+            dedupe_window_s=self.dedupe_window_s,
+            dedupe_max_ids=self.dedupe_max_ids,
+            repeat_window_s=self.repeat_window_days * 86_400.0,
+            fcr_window_s=self.fcr_window_days * 86_400.0,
+            agent_cut=self.agent_cut,
+            agent_cap=self.agent_cap,
+        )
 
     @property
     def bootstrap_servers(self) -> list[str]:

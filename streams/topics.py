@@ -16,7 +16,12 @@ log = logging.getLogger(__name__)
 
 def topic_names(settings: Settings) -> list[str]:
     """Every topic cxpulse produces to or consumes from (Faust creates its changelogs itself)."""
-    return [*settings.source_topics.values(), settings.deadletter_topic]
+    return [*settings.source_topics.values(), settings.partials_topic, settings.deadletter_topic]
+
+
+def consumed_topics(settings: Settings) -> list[str]:
+    """Topics the worker group reads: the sources (stage 1) and the partials (stage 2)."""
+    return [*settings.source_topics.values(), settings.partials_topic]
 
 
 def admin_client(settings: Settings, timeout_s: float = 30.0) -> KafkaAdminClient:
@@ -69,7 +74,7 @@ def create_topics(settings: Settings, timeout_s: float = 30.0) -> dict[str, int]
             time.sleep(0.2)
     finally:
         admin.close()
-    source = settings.source_topics.values()
+    source = consumed_topics(settings)
     wrong = {name: n for name, n in found.items() if name in source and n != settings.topic_partitions}
     if wrong:
         raise BrokerError(
@@ -97,7 +102,7 @@ def initialise_group_offsets(settings: Settings) -> int:
     try:
         partitions = [
             TopicPartition(topic, partition)
-            for topic in settings.source_topics.values()
+            for topic in consumed_topics(settings)
             for partition in sorted(consumer.partitions_for_topic(topic) or ())
         ]
         missing = [tp for tp in partitions if consumer.committed(tp) is None]

@@ -19,7 +19,7 @@ from streams.monitoring import (
     write_yaml,
 )
 from streams.processes import Child, wait_http
-from streams.scrape import scrape, total
+from streams.scrape import read_progress
 from streams.settings import Settings
 from streams.topics import create_topics
 
@@ -59,11 +59,16 @@ def _summary(options: UpOptions, urls: dict[str, str], rates: dict[str, float]) 
     for index in range(1, options.workers + 1):
         port = options.first_web_port + index - 1
         try:
-            samples = scrape(f"http://127.0.0.1:{port}/metrics")
-        except OSError:
+            progress = read_progress(f"http://127.0.0.1:{port}/progress")
+        except (OSError, ValueError):
             table.add_row(f"w{index}", "-", "-", "-", "-", "down")
             continue
-        accepted = total(samples, "cxpulse_events_accepted_total")
+        counts = progress["events"]
+
+        def outcome(name: str) -> float:
+            return sum(n for key, n in counts.items() if key.endswith(f"/{name}"))
+
+        accepted = outcome("accepted")
         previous = rates.get(f"w{index}")
         now = time.monotonic()
         rate = ""
@@ -73,9 +78,9 @@ def _summary(options: UpOptions, urls: dict[str, str], rates: dict[str, float]) 
         table.add_row(
             f"w{index} :{port}",
             f"{accepted:,.0f}",
-            f"{total(samples, 'cxpulse_events_rejected_total'):,.0f}",
-            f"{total(samples, 'cxpulse_events_duplicate_total'):,.0f}",
-            f"{total(samples, 'cxpulse_consumer_lag_messages'):,.0f}",
+            f"{outcome('rejected'):,.0f}",
+            f"{outcome('duplicate'):,.0f}",
+            f"{progress['lag_messages']:,.0f}",
             rate,
         )
     rates["t"] = time.monotonic()

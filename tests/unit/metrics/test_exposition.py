@@ -75,6 +75,8 @@ def test_counter_names_end_in_total_and_every_family_has_help(registry, metrics)
         "cxpulse_messages", "cxpulse_events_accepted", "cxpulse_events_rejected",
         "cxpulse_events_duplicate", "cxpulse_deadletter_errors", "cxpulse_dedupe_ids_forgotten",
         "cxpulse_customers_evicted", "cxpulse_event_age_seconds", "cxpulse_consumer_lag_messages",
+        "cxpulse_events_late", "cxpulse_events_replayed", "cxpulse_ticket_anomalies",
+        "cxpulse_flushes", "cxpulse_flush_seconds", "cxpulse_agent_overflow_events",
     }
     for family in families:
         assert len(family.documentation) > 20, family.name
@@ -87,7 +89,7 @@ def test_counter_names_end_in_total_and_every_family_has_help(registry, metrics)
 def test_metrics_are_not_labelled_by_customer_or_event(registry, metrics):
     labels = {label for family in registry.collect() for s in family.samples for label in s.labels}
 
-    assert labels <= {"topic", "format", "reason", "cause", "partition", "le"}
+    assert labels <= {"topic", "format", "reason", "cause", "partition", "le", "anomaly"}
 
 
 def test_counter_exposition_text(registry, metrics):

@@ -1,0 +1,178 @@
+"""Stage 1 flushes: the ordering that makes a crash lose nothing and count nothing twice.
+
+Messages are read with manual acks. Their events change in-memory ledgers (streams/ledger.py);
+a flush of partition ``p`` then, in this order and awaiting each step:
+
+1. writes the ledger's ``meta`` record: the offsets this flush cuts at, marked not sent;
+2. writes the dirty customer chunks, stamped with the offsets they reflect and holding the
+   components their customers produced in this flush (the outbox, ``o``);
+3. sends the partials (one message per stage-2 partition, with the clock tick);
+4. writes ``meta`` again with the cuts marked sent;
+5. acks the messages it covers (Faust commits acked offsets) and moves the counters.
+
+A crash before 5 redelivers the messages. Events whose chunk was written skip. If the last cut
+is not marked sent, the next owner puts the outboxes of the written chunks back in their slots
+and adds the replay of the unwritten ones, so the partials it sends for that cut are whole and
+identical to what any delivered part of them held (stage 2 ignores those by offset range),
+whatever order the replay takes across topics. Up to a cut marked sent, replayed events only
+rebuild state.
+
+Changelog records go to the partition of Faust's current event, so a flush always runs with an
+event of partition ``p`` as the current event (streams/flushing.py).
+"""
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from typing import Any
+
+from metrics.component_metrics import StageOneCounters
+from metrics.components import is_backlog_key
+from metrics.contributions import AgentCap
+from metrics.exposition import IngestMetrics
+from streams.flushing import current_event_of, until_flushed
+from streams.ledger import Ledger, Snapshot, meta_key
+from streams.producer import partition_for_key
+from streams.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Stage1:
+    """Ledgers of the partitions this worker processes, and their flushes."""
+
+    def __init__(self, app: Any, settings: Settings, table: Any, partials: Any,
+                 metrics: IngestMetrics, counters: StageOneCounters) -> None:
+        self.app = app
+        self.settings = settings
+        self.table = table
+        self.partials = partials
+        self.metrics = metrics
+        self.counters = counters
+        self.rules = settings.catalogue_rules()
+        self.agents = AgentCap(settings.agent_cut, settings.agent_cap)
+        self.ledgers: dict[int, Ledger] = {}
+        self.totals: Counter[tuple[str, str]] = Counter()  # (topic, outcome) since start
+        self.active: set[int] = set()
+        self._routes: dict[str, int] = {}
+        self._targets = list(range(settings.topic_partitions))
+
+    def route(self, segment: str) -> int:
+        """The stage-2 partition of ``segment`` (Kafka's default murmur2 partitioning)."""
+        target = self._routes.get(segment)
+        if target is None:
+            target = self._routes[segment] = partition_for_key(segment.encode(), self._targets)
+        return target
+
+    def assign(self, partitions: set[int]) -> None:
+        """Partitions whose ledgers may flush (from Faust's on_partitions_assigned)."""
+        self.active = set(partitions)
+
+    def position(self, topic: str, partition: int) -> int | None:
+        """The last offset of ``topic``/``partition`` this worker processed, if any."""
+        ledger = self.ledgers.get(partition)
+        cursor = ledger.cursors.get(topic) if ledger is not None else None
+        return cursor.position if cursor is not None else None
+
+    def _throwaway(self, partition: int) -> Ledger:
+        return Ledger(partition, {}, self.rules, self.agents, 1, 0.0, self.route, 0,
+                      detached=True)
+
+    def ledger(self, partition: int) -> Ledger:
+        ledger = self.ledgers.get(partition)
+        if ledger is None:
+            if partition not in self.active:
+                # A message still in flight when its partition was revoked: it gets a
+                # throw-away ledger that never flushes; the new owner processes it again.
+                log.info("message for partition %d after its revocation: not flushed",
+                         partition)
+                return self._throwaway(partition)
+            ledger = self.ledgers[partition] = Ledger(
+                partition, self.table, self.rules, self.agents, self.settings.state_chunks,
+                self.settings.customer_ttl_s, self.route, self.settings.topic_partitions)
+        return ledger
+
+    def due(self, ledger: Ledger, now: float) -> bool:
+        return ledger.since_flush >= self.settings.flush_max_events or (
+            ledger.since_flush > 0 and now - ledger.flushed_at >= self.settings.flush_interval_s)
+
+    async def maybe_flush(self, ledger: Ledger) -> None:
+        """Flush ``ledger`` if it is due and not flushing already (called per message)."""
+        if not ledger.flushing and self.due(ledger, time.monotonic()):
+            await self.flush(ledger)
+
+    async def flush_idle(self) -> None:
+        """Timer: flush ledgers whose events have waited a flush interval."""
+        now = time.monotonic()
+        for ledger in list(self.ledgers.values()):
+            if ledger.flushing or not self.due(ledger, now) or ledger.last_event is None:
+                continue
+            await self.flush(ledger)
+
+    async def flush(self, ledger: Ledger) -> None:
+        if ledger.detached:
+            return
+        snap = ledger.snapshot()
+        if snap is None:
+            return
+        ledger.flushing = True
+        started = time.perf_counter()
+        try:
+            with current_event_of(ledger.last_event):
+                await self._write(ledger, snap)
+        finally:
+            ledger.flushing = False
+            ledger.flushed_at = time.monotonic()
+        self.metrics.flush_seconds.observe(time.perf_counter() - started)
+        if self.ledgers.get(ledger.partition) is not ledger:
+            return  # revoked meanwhile: the new owner replays these messages
+        for event in snap.events:
+            event.ack()
+        self._count(snap)
+
+    async def _write(self, ledger: Ledger, snap: Snapshot) -> None:
+        producer = self.app.producer
+        self.table[meta_key(ledger.partition)] = snap.meta
+        await producer.flush()
+        for key, value in snap.chunks:
+            self.table[key] = value
+        await producer.flush()
+        futures = [await self.partials.send(key=None, value=value, partition=target)
+                   for target, value in snap.partials]
+        await asyncio.gather(*futures)
+        self.table[meta_key(ledger.partition)] = snap.sent
+        await producer.flush()
+
+    def _count(self, snap: Snapshot) -> None:
+        metrics, pending = self.metrics, snap.pending
+        for (topic, outcome), count in pending.outcomes.items():
+            metrics.outcome(topic, outcome).inc(count)
+            self.totals[(topic, outcome)] += count
+        for (topic, reason), count in pending.rejected.items():
+            metrics.rejected.labels(topic, reason).inc(count)
+            self.totals[(topic, "rejected")] += count
+        for (topic, fmt), count in pending.messages.items():
+            metrics.messages.labels(topic, fmt).inc(count)
+        for anomaly, count in pending.anomalies.items():
+            metrics.ticket_anomalies.labels(anomaly).inc(count)
+        metrics.dedupe_forgotten.inc(pending.forgotten)
+        if pending.evicted:
+            metrics.customers_evicted.labels("ttl").inc(pending.evicted)
+        for _, out in snap.contributions:
+            for (segment, _minute), bucket in out.buckets.items():
+                self.counters.add(segment, {k: v for k, v in bucket.items()
+                                            if not is_backlog_key(k)})
+        metrics.flushes.inc()
+        metrics.agent_overflow.set(self.agents.overflowed)
+
+    async def revoke(self, partitions: set[int]) -> None:
+        """Drop the ledgers of revoked partitions after any flush in progress has finished."""
+        self.active -= partitions
+        for partition in partitions:
+            ledger = self.ledgers.get(partition)
+            if ledger is None:
+                continue
+            ledger.detached = True   # a flush not yet started never starts
+            await until_flushed(ledger)
+            self.ledgers.pop(partition, None)

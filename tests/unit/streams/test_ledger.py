@@ -1,0 +1,348 @@
+"""Stage-1 ledger: partials per stage-2 target, flush cuts in ``meta``, replay after a crash by
+chunk positions and recovered cuts, the restored lateness watermark and the message budget."""
+
+import json
+import zlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from metrics.contributions import AgentCap, CatalogueRules, Contributions, apply_event
+from metrics.events import CallEvent
+from streams import ledger as ledger_module
+from streams.ledger import Ledger, Snapshot, chunk_key, meta_key
+from tests import factories
+
+TOPIC = "cx.calls"
+PARTITION = 3
+SOURCE = f"{TOPIC}:{PARTITION}"
+CHUNKS = 4
+RULES = CatalogueRules()
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a whole minute
+M0 = int(T0.timestamp())
+PHONE = "east|phone|q-general|residential|repair|unknown|all"
+WEB = "east|web|q-desk|residential|repair|unknown|all"
+
+
+def chunk_of(customer_id: str) -> int:
+    return zlib.crc32(customer_id.encode()) % CHUNKS
+
+
+# Customers in four distinct chunks (asserted below, so a changed hash fails loudly).
+CUSTOMERS = {"d": 0, "b": 1, "e": 2, "a": 3}
+
+
+def test_customers_fall_in_distinct_chunks():
+    assert {customer: chunk_of(customer) for customer in CUSTOMERS} == CUSTOMERS
+
+
+def call(customer: str, seconds: float, **overrides: Any) -> CallEvent:
+    moment = (T0 + timedelta(seconds=seconds)).isoformat()
+    return CallEvent.model_validate(
+        factories.call(customer_id=customer, occurred_at=moment, **overrides))
+
+
+def ledger(table: dict[bytes, bytes], route: Any = lambda segment: 0, targets: int = 2) -> Ledger:
+    return Ledger(PARTITION, table, RULES, AgentCap(False, 200), CHUNKS, 30 * 86_400.0,
+                  route, targets)
+
+
+def feed(book: Ledger, events: list[tuple[int, CallEvent]]) -> list[Any]:
+    """Apply and track each (offset, event) as stage 1 does; the apply results."""
+    results = []
+    for offset, event in events:
+        results.append(book.apply(TOPIC, offset, event))
+        book.track(TOPIC, offset, object())
+    return results
+
+
+def expected_buckets(events: list[CallEvent]) -> dict[str, dict[str, dict[str, Any]]]:
+    """{segment: {minute (JSON string): bucket}} of ``events`` applied to fresh records."""
+    out = Contributions()
+    records: dict[str, dict[str, Any]] = {}
+    for event in events:
+        apply_event(RULES, event, records.setdefault(event.customer_id, {}), float("-inf"),
+                    AgentCap(False, 200), out)
+    result: dict[str, dict[str, dict[str, Any]]] = {}
+    for (segment, minute), bucket in out.buckets.items():
+        result.setdefault(segment, {})[str(minute)] = bucket
+    return result
+
+
+def decoded(snap: Snapshot) -> list[tuple[int, dict[str, Any]]]:
+    return [(target, json.loads(message)) for target, message in snap.partials]
+
+
+def write(table: dict[bytes, bytes], snap: Snapshot, meta: bytes,
+          chunks: set[bytes] | None = None) -> None:
+    """Put ``meta`` and the chosen chunk records into the table as the stream would."""
+    table[meta_key(PARTITION)] = meta
+    for key, value in snap.chunks:
+        if chunks is None or key in chunks:
+            table[key] = value
+
+
+FIRST_RUN = [(10, "d", 0.0), (11, "b", 5.0), (12, "e", 70.0), (13, "a", 75.0)]
+
+
+def first_run_events() -> list[tuple[int, CallEvent]]:
+    return [(offset, call(customer, seconds)) for offset, customer, seconds in FIRST_RUN]
+
+
+# -- (a) snapshot --------------------------------------------------------------------------
+def test_snapshot_sends_one_message_per_target_with_tick_and_offset_range():
+    events = first_run_events()
+    book = ledger({})
+    feed(book, events)
+
+    snap = book.snapshot()
+
+    assert snap is not None
+    clock = events[-1][1].occurred_at.timestamp()
+    assert snap.clock == clock
+    assert decoded(snap) == [
+        (0, {"tick": clock, "parts": [{"s": SOURCE, "lo": 9, "hi": 13,
+                                       "segs": expected_buckets([e for _, e in events])}]}),
+        (1, {"tick": clock, "parts": []}),
+    ]
+
+
+def test_snapshot_routes_each_segment_to_its_target():
+    phone, web = call("d", 0.0), call("b", 1.0, channel="web", queue="q-desk")
+    book = ledger({}, route=lambda segment: 1 if "|web|" in segment else 0)
+    feed(book, [(0, phone), (1, web)])
+
+    messages = dict(decoded(book.snapshot()))
+
+    assert messages[0]["parts"] == [{"s": SOURCE, "lo": -1, "hi": 1,
+                                     "segs": expected_buckets([phone])}]
+    assert messages[1]["parts"] == [{"s": SOURCE, "lo": -1, "hi": 1,
+                                     "segs": expected_buckets([web])}]
+    assert set(expected_buckets([phone])) == {PHONE}
+    assert set(expected_buckets([web])) == {WEB}
+
+
+def test_snapshot_meta_marks_the_cut_not_sent_and_sent_marks_it_sent():
+    events = first_run_events()
+    book = ledger({})
+    feed(book, events)
+    wm = events[-1][1].occurred_at.timestamp()
+
+    snap = book.snapshot()
+
+    assert json.loads(snap.meta) == {"bounds": {TOPIC: [[13, wm, False]]}}
+    assert json.loads(snap.sent) == {"bounds": {TOPIC: [[13, wm, True]]}}
+
+
+def test_snapshot_chunk_records_carry_the_positions():
+    book = ledger({})
+    feed(book, first_run_events())
+
+    snap = book.snapshot()
+
+    assert [key for key, _ in snap.chunks] == [chunk_key(PARTITION, n) for n in range(CHUNKS)]
+    for key, value in snap.chunks:
+        chunk = json.loads(value)
+        assert chunk["a"] == {TOPIC: 13}
+        assert [chunk_of(customer) for customer in chunk["c"]] == [int(key.split(b"/")[1])]
+
+
+def test_second_snapshot_starts_where_the_first_cut():
+    book = ledger({})
+    feed(book, first_run_events())
+    book.snapshot()
+    later = call("d", 200.0)
+    feed(book, [(14, later)])
+
+    snap = book.snapshot()
+
+    assert decoded(snap)[0][1]["parts"] == [{"s": SOURCE, "lo": 13, "hi": 14,
+                                             "segs": expected_buckets([later])}]
+    assert [bound[0] for bound in json.loads(snap.meta)["bounds"][TOPIC]] == [13, 14]
+    assert [key for key, _ in snap.chunks] == [chunk_key(PARTITION, 0)]
+
+
+def test_snapshot_without_events_is_refused():
+    assert ledger({}).snapshot() is None
+
+
+# -- (b) replay with the cut not sent --------------------------------------------------------
+def crashed_table(meta: str, written_chunks: set[int] | None) -> tuple[dict, list]:
+    """A table as a first run left it, the first run's events and its snapshot."""
+    table: dict[bytes, bytes] = {}
+    events = first_run_events()
+    first = ledger(table)
+    feed(first, events)
+    snap = first.snapshot()
+    chunks = None if written_chunks is None else {chunk_key(PARTITION, n) for n in written_chunks}
+    write(table, snap, snap.meta if meta == "meta" else snap.sent, chunks)
+    return table, events
+
+
+def test_replay_skips_events_whose_chunk_holds_them():
+    table, events = crashed_table("meta", written_chunks={0, 1})
+    book = ledger(table)
+
+    results = feed(book, events)
+
+    assert [result is None for result in results] == [True, True, False, False]
+    assert book.pending.outcomes == {(TOPIC, "replayed"): 2, (TOPIC, "accepted"): 2}
+
+
+def test_replay_with_cut_not_sent_cuts_the_same_range():
+    table, events = crashed_table("meta", written_chunks={0, 1})
+    book = ledger(table)
+
+    feed(book, events[:3])
+
+    assert book.replaying()
+    assert book.snapshot() is None
+    assert list(book.slots) == [(TOPIC, 9, 13)]
+
+    feed(book, events[3:])
+
+    assert not book.replaying()
+    snap = book.snapshot()
+    assert snap is not None
+    # The written chunks' outboxes plus the replay of the unwritten ones: the whole range,
+    # exactly as the first run would have sent it.
+    everything = [event for (_, event) in events]
+    assert decoded(snap)[0][1]["parts"] == [{"s": SOURCE, "lo": 9, "hi": 13,
+                                             "segs": expected_buckets(everything)}]
+
+
+def test_replay_past_the_cut_opens_a_new_slot_after_it():
+    table, events = crashed_table("meta", written_chunks=set())
+    book = ledger(table)
+    later = call("d", 200.0)
+
+    feed(book, [*events, (14, later)])
+
+    assert not book.replaying()
+    assert sorted(book.slots, key=str) == [(TOPIC, 13, None), (TOPIC, 9, 13)]
+    parts = decoded(book.snapshot())[0][1]["parts"]
+    assert sorted((part["lo"], part["hi"]) for part in parts) == [(9, 13), (13, 14)]
+    assert [part["segs"] for part in parts if part["lo"] == 13] == [expected_buckets([later])]
+
+
+def test_replay_from_a_committed_offset_resumes_after_earlier_cuts():
+    table, events = crashed_table("meta", written_chunks=None)
+    book = ledger(table)
+    later = call("d", 200.0)
+
+    feed(book, [(14, later)])
+
+    assert not book.replaying()
+    parts = decoded(book.snapshot())[0][1]["parts"]
+    # The cut was never marked sent: its outboxes go again (stage 2 ignores what it has).
+    everything = [event for (_, event) in events]
+    assert parts == [{"s": SOURCE, "lo": 9, "hi": 13, "segs": expected_buckets(everything)},
+                     {"s": SOURCE, "lo": 13, "hi": 14, "segs": expected_buckets([later])}]
+
+
+# -- (c) replay with the cut sent -------------------------------------------------------------
+def test_replay_of_a_sent_cut_rebuilds_state_without_partials():
+    table, events = crashed_table("sent", written_chunks=set())
+    book = ledger(table)
+
+    results = feed(book, events)
+
+    assert [result.outcome.value for result in results] == ["accepted"] * 4
+    assert book.slots == {}
+    snap = book.snapshot()
+    assert [message["parts"] for _, message in decoded(snap)] == [[], []]
+    assert {json.loads(value)["a"][TOPIC] for _, value in snap.chunks} == {13}
+
+
+def test_replay_of_a_sent_cut_remembers_the_events_for_dedupe():
+    table, events = crashed_table("sent", written_chunks=set())
+    book = ledger(table)
+    feed(book, events)
+    offset, first = events[0]
+
+    again = book.apply(TOPIC, 14, first)
+
+    assert again.outcome.value == "duplicate"
+
+
+# -- (d) lateness watermark restored from the cut ------------------------------------------
+@pytest.mark.parametrize(("age_s", "outcome"), [
+    (RULES.late_grace_s + 1, "late"),
+    (RULES.late_grace_s - 1, "accepted"),
+])
+def test_watermark_is_restored_from_the_cut(age_s, outcome):
+    table, events = crashed_table("sent", written_chunks=None)
+    wm = events[-1][1].occurred_at.timestamp()
+    book = ledger(table)
+    old = call("d", wm - M0 - age_s)
+
+    result = book.apply(TOPIC, 14, old)
+
+    assert result.outcome.value == outcome
+
+
+def test_a_fresh_partition_has_no_watermark():
+    book = ledger({})
+    assert book.apply(TOPIC, 0, call("d", -10 * RULES.late_grace_s)).outcome.value == "accepted"
+
+
+# -- (e) message budget ---------------------------------------------------------------------
+def big_parts(segments: int, minutes: int) -> list[dict[str, Any]]:
+    return [
+        {"s": f"{TOPIC}:{p}", "lo": 10 * p, "hi": 10 * p + 9,
+         "segs": {f"seg-{p}-{s}": {str(M0 + 60 * m): {"calls/offered": m + 1, "calls/answered": s}
+                                   for m in range(minutes)}
+                  for s in range(segments)}}
+        for p in range(3)
+    ]
+
+
+def reassemble(messages: list[bytes]) -> dict[tuple[str, int, int, str], Any]:
+    seen: dict[tuple[str, int, int, str], Any] = {}
+    for message in messages:
+        for part in json.loads(message)["parts"]:
+            for segment, buckets in part["segs"].items():
+                key = (part["s"], part["lo"], part["hi"], segment)
+                assert key not in seen, f"{key} sent twice"
+                seen[key] = buckets
+    return seen
+
+
+@pytest.mark.parametrize("budget", [1, 300, 1_000, 2_000, 10**9])
+def test_messages_split_without_losing_or_duplicating_a_segment(monkeypatch, budget):
+    monkeypatch.setattr(ledger_module, "MESSAGE_BUDGET", budget)
+    parts = big_parts(segments=5, minutes=4)
+
+    messages = list(ledger_module._messages(1234.5, parts))
+
+    assert all(json.loads(message)["tick"] == 1234.5 for message in messages)
+    assert all(json.loads(message)["parts"] for message in messages)
+    expected = {(part["s"], part["lo"], part["hi"], segment): buckets
+                for part in parts for segment, buckets in part["segs"].items()}
+    assert reassemble(messages) == expected
+    if budget < 10**9:
+        assert len(messages) > 1
+    else:
+        assert len(messages) == 1
+
+
+def test_messages_with_nothing_to_send_still_tick():
+    assert [json.loads(m) for m in ledger_module._messages(7.0, [])] == [
+        {"tick": 7.0, "parts": []}]
+
+
+def test_snapshot_splits_a_big_partial(monkeypatch):
+    monkeypatch.setattr(ledger_module, "MESSAGE_BUDGET", 200)
+    events = [(offset, call("d", 60.0 * offset, region=f"r{offset}")) for offset in range(6)]
+    book = ledger({})
+    feed(book, events)
+
+    snap = book.snapshot()
+
+    to_zero = [message for target, message in snap.partials if target == 0]
+    assert len(to_zero) > 1
+    assert all(json.loads(m)["tick"] == snap.clock for _, m in snap.partials)
+    merged = {segment: buckets for (_, _, _, segment), buckets in reassemble(to_zero).items()}
+    assert merged == expected_buckets([event for _, event in events])
+    assert {(s, lo, hi) for s, lo, hi, _ in reassemble(to_zero)} == {(SOURCE, -1, 5)}

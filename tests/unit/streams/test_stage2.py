@@ -1,0 +1,274 @@
+"""Stage 2: partials merged into segment windows, replay-safe by offset range; clock ticks;
+detached parts across a revocation; the flush writes window and clock records, then acks."""
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from metrics.windows import SegmentWindows
+from streams.settings import Settings
+from streams.stage2 import CLOCK, Stage2, Stage2Metrics
+
+SEG = "east|phone|q-general|residential|repair|unknown|all"
+WEB = "east|web|q-desk|residential|repair|unknown|all"
+M0 = 1_772_442_000  # a whole hour (2026-03-02 09:00 UTC)
+SOURCE = "cx.calls:3"
+
+
+class Producer:
+    def __init__(self) -> None:
+        self.flushes = 0
+
+    async def flush(self) -> None:
+        self.flushes += 1
+
+
+class App:
+    def __init__(self) -> None:
+        self.producer = Producer()
+
+
+class Message:
+    def __init__(self, partition: int, key: bytes | None = None) -> None:
+        self.partition = partition
+        self.key = key
+
+
+class Event:
+    """What Stage2.handle reads of a Faust event (weak-referenceable, like Faust's)."""
+
+    def __init__(self, partition: int, value: dict[str, Any]) -> None:
+        self.message = Message(partition)
+        self.value = json.dumps(value).encode()
+        self.acked = 0
+
+    def ack(self) -> None:
+        self.acked += 1
+
+
+def partial(lo: int, hi: int, segs: dict[str, dict[int, dict[str, float]]],
+            source: str = SOURCE) -> dict[str, Any]:
+    return {"s": source, "lo": lo, "hi": hi,
+            "segs": {seg: {str(m): b for m, b in buckets.items()} for seg, buckets in segs.items()}}
+
+
+def message(tick: float, *parts: dict[str, Any], partition: int = 0) -> Event:
+    return Event(partition, {"tick": tick, "parts": list(parts)})
+
+
+BUCKETS = {SEG: {M0: {"calls/offered": 2, "calls/answered": 2},
+                 M0 + 60: {"calls/offered": 1, "calls/abandoned": 1}}}
+
+
+def stage2(table: dict[bytes, bytes] | None = None) -> tuple[Stage2, CollectorRegistry]:
+    registry = CollectorRegistry()
+    stage = Stage2(App(), Settings(), {} if table is None else table, Stage2Metrics(registry))
+    stage.assign({0})
+    return stage, registry
+
+
+def counted(registry: CollectorRegistry, result: str) -> float:
+    return registry.get_sample_value("cxpulse_partials_total", {"result": result})
+
+
+def test_partial_is_applied_to_its_segment_windows():
+    stage, registry = stage2()
+
+    stage.handle(message(M0 + 90, partial(9, 13, BUCKETS)))
+
+    windows = stage.parts[0].segments[SEG]
+    assert windows.applied == {SOURCE: 13}
+    assert windows.hours == {M0: {"calls/offered": 3, "calls/answered": 2, "calls/abandoned": 1}}
+    assert counted(registry, "applied") == 1
+    assert counted(registry, "replayed") == 0
+
+
+def test_same_partial_again_is_replayed_and_changes_nothing():
+    stage, registry = stage2()
+    stage.handle(message(M0 + 90, partial(9, 13, BUCKETS)))
+    before = stage.parts[0].segments[SEG].to_json()
+
+    stage.handle(message(M0 + 90, partial(9, 13, BUCKETS)))
+
+    assert stage.parts[0].segments[SEG].to_json() == before
+    assert counted(registry, "replayed") == 1
+    assert counted(registry, "applied") == 1
+
+
+def test_overlapping_partial_is_applied_and_counted_as_overlap():
+    stage, registry = stage2()
+    stage.handle(message(M0 + 90, partial(9, 13, BUCKETS)))
+
+    stage.handle(message(M0 + 90, partial(11, 15, {SEG: {M0: {"calls/offered": 1}}})))
+
+    assert counted(registry, "overlap") == 1
+    assert stage.parts[0].segments[SEG].applied == {SOURCE: 15}
+
+
+def test_sources_are_tracked_apart():
+    stage, registry = stage2()
+    stage.handle(message(M0, partial(9, 13, BUCKETS)))
+
+    stage.handle(message(M0, partial(9, 13, BUCKETS, source="cx.calls:4")))
+
+    assert counted(registry, "applied") == 2
+    assert stage.parts[0].segments[SEG].applied == {SOURCE: 13, "cx.calls:4": 13}
+
+
+@pytest.mark.parametrize(("ticks", "clock"), [
+    ([M0 + 10], M0 + 10),
+    ([M0 + 10, M0 + 70], M0 + 70),
+    ([M0 + 70, M0 + 10], M0 + 70),   # never backwards
+])
+def test_tick_moves_the_clock_forward_only(ticks, clock):
+    stage, _ = stage2()
+
+    for tick in ticks:
+        stage.handle(message(tick))
+
+    assert stage.parts[0].clock == clock
+    assert stage.parts[0].clock_dirty
+
+
+def test_owned_advances_windows_to_the_clock_and_yields_segments():
+    stage, registry = stage2()
+    both = {**BUCKETS, WEB: {M0: {"calls/offered": 5}}}
+    stage.handle(message(M0 + 90, partial(9, 13, both)))
+
+    owned = dict(stage.owned({0}))
+
+    assert set(owned) == {SEG, WEB}
+    assert owned[SEG].end_s == M0 + 120
+    assert {k: v for k, v in owned[SEG].totals["1h"].items() if v} == {
+        "calls/offered": 3, "calls/answered": 2, "calls/abandoned": 1}
+    assert owned[WEB].totals["30d"] == {"calls/offered": 5}
+    assert registry.get_sample_value("cxpulse_window_clock_timestamp_seconds",
+                                     {"partition": "0"}) == M0 + 90
+
+
+def test_owned_exports_nothing_during_recovery():
+    stage, _ = stage2()
+    stage.handle(message(M0 + 90, partial(9, 13, BUCKETS)))
+    stage.app.in_recovery = True
+
+    assert list(stage.owned({0})) == []
+
+
+def test_part_of_an_unassigned_partition_is_detached_and_never_flushed():
+    stage, _ = stage2()
+    event = message(M0 + 90, partial(9, 13, BUCKETS), partition=5)
+
+    stage.handle(event)
+    detached = stage.part(5)
+    asyncio.run(stage.flush(detached))
+
+    assert detached.detached
+    assert 5 not in stage.parts
+    assert stage.table == {}
+    assert stage.app.producer.flushes == 0
+    assert event.acked == 0
+
+
+def test_flush_writes_window_and_clock_records_then_acks():
+    stage, _ = stage2()
+    events = [message(M0 + 30, partial(9, 13, BUCKETS)),
+              message(M0 + 90, partial(13, 20, {WEB: {M0: {"calls/offered": 5}}}))]
+    for event in events:
+        stage.handle(event)
+    part = stage.parts[0]
+
+    asyncio.run(stage.flush(part))
+
+    assert set(stage.table) == {f"0|{SEG}".encode(), f"0|{WEB}".encode(), f"0|{CLOCK}".encode()}
+    assert json.loads(stage.table[f"0|{CLOCK}".encode()]) == M0 + 90
+    assert json.loads(stage.table[f"0|{SEG}".encode()]) == part.segments[SEG].to_json()
+    assert [event.acked for event in events] == [1, 1]
+    assert stage.app.producer.flushes == 1
+    assert (part.events, part.dirty, part.clock_dirty) == ([], set(), False)
+
+
+def test_flush_writes_only_dirty_segments():
+    stage, _ = stage2()
+    stage.handle(message(M0 + 30, partial(9, 13, BUCKETS)))
+    asyncio.run(stage.flush(stage.parts[0]))
+    stage.table.clear()
+    stage.handle(message(M0 + 30, partial(13, 14, {WEB: {M0: {"calls/offered": 1}}})))
+
+    asyncio.run(stage.flush(stage.parts[0]))
+
+    assert set(stage.table) == {f"0|{WEB}".encode()}
+
+
+def test_flush_due_flushes_after_the_interval():
+    stage, _ = stage2()
+    event = message(M0 + 30, partial(9, 13, BUCKETS))
+    stage.handle(event)
+    stage.parts[0].flushed_at -= stage.settings.stage2_flush_interval_s
+
+    asyncio.run(stage.flush_due())
+
+    assert event.acked == 1
+    assert f"0|{SEG}".encode() in stage.table
+
+
+def test_flush_due_waits_for_the_interval():
+    stage, _ = stage2()
+    event = message(M0 + 30, partial(9, 13, BUCKETS))
+    stage.handle(event)
+    stage.parts[0].flushed_at += 3600
+
+    asyncio.run(stage.flush_due())
+
+    assert event.acked == 0
+    assert stage.table == {}
+
+
+def test_recovered_table_makes_a_replayed_partial_harmless():
+    table: dict[bytes, bytes] = {}
+    first, _ = stage2(table)
+    first.handle(message(M0 + 90, partial(9, 13, BUCKETS)))
+    asyncio.run(first.flush(first.parts[0]))
+    stage, registry = stage2(table)
+
+    stage.handle(message(M0 + 90, partial(9, 13, BUCKETS)))
+
+    part = stage.parts[0]
+    assert part.clock == M0 + 90
+    assert part.segments[SEG].to_json() == first.parts[0].segments[SEG].to_json()
+    assert counted(registry, "replayed") == 1
+    assert counted(registry, "applied") == 0
+
+
+def test_recovered_windows_equal_the_flushed_ones():
+    table: dict[bytes, bytes] = {}
+    first, _ = stage2(table)
+    first.handle(message(M0 + 90, partial(9, 13, BUCKETS)))
+    windows = dict(first.owned({0}))
+    asyncio.run(first.flush(first.parts[0]))
+
+    stage, _ = stage2(table)
+
+    loaded = dict(stage.owned({0}))
+    assert loaded[SEG].totals == windows[SEG].totals
+    assert isinstance(loaded[SEG], SegmentWindows)
+
+
+def test_revoked_part_is_dropped_and_its_events_not_acked():
+    stage, registry = stage2()
+    event = message(M0 + 90, partial(9, 13, BUCKETS))
+    stage.handle(event)
+    part = stage.parts[0]
+    list(stage.owned({0}))
+
+    asyncio.run(stage.revoke({0}))
+    asyncio.run(stage.flush(part))
+
+    assert part.detached
+    assert 0 not in stage.parts
+    assert event.acked == 0
+    assert stage.table == {}
+    assert registry.get_sample_value("cxpulse_window_clock_timestamp_seconds",
+                                     {"partition": "0"}) is None
