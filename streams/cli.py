@@ -1,4 +1,4 @@
-"""The ``cxpulse`` command line: broker, topics, worker, simulate, replay, up, schema."""
+"""The ``cxpulse`` command line: broker, topics, worker, simulate, replay, up, schema, report."""
 
 import argparse
 import logging
@@ -82,6 +82,26 @@ def cmd_replay(args: argparse.Namespace) -> int:
                      args.invalid_topic, console)
     console.print(summary.render())
     return 0 if summary.ok(args.send_invalid) else 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Compute the metric catalogue offline from a JSONL event file."""
+    from streams.report import build_report, summary_tables, write_report
+
+    path = Path(args.file)
+    if not path.is_file():
+        console.print(f"error: {path} is not a file", style="red", markup=False)
+        return 2
+    settings = _settings(args)
+    try:
+        report = build_report(path, settings, args.send_invalid, console)
+        write_report(report, args.format, Path(args.out) if args.out else None)
+    except OSError as error:
+        console.print(f"error: {error}", style="red", markup=False)
+        return 2
+    if args.out or args.format != "table":
+        console.print(summary_tables(report)[0])
+    return 0
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -180,6 +200,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("schema", cmd_schema, "Export the event contract's JSON Schema.")
     p.add_argument("folder", nargs="?", default="schemas", help="target folder (default schemas)")
+
+    p = command("report", cmd_report, "Compute every metric offline from a JSONL event file, "
+                "routed and ordered as replay and the workers would: the stream's oracle.")
+    p.add_argument("file", help="JSONL file, one event per line (as simulate --out writes)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="table: summary on the terminal (default); csv, json: one row per "
+                   "metric, segment and window")
+    p.add_argument("--out", help="write here instead of stdout")
+    p.add_argument("--send-invalid", action="store_true",
+                   help="as replay --send-invalid: invalid lines reach the workers and count "
+                   "as rejected (default: counted as not sent)")
     return parser
 
 

@@ -14,7 +14,7 @@ from streams.cli import build_parser, main
 from streams.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
-COMMANDS = ["up", "broker", "topics", "worker", "simulate", "replay", "schema"]
+COMMANDS = ["up", "broker", "topics", "worker", "simulate", "replay", "schema", "report"]
 
 
 @pytest.fixture(autouse=True)
