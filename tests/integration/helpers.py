@@ -26,12 +26,13 @@ def wait_until(probe: Callable[[], T], done: Callable[[T], bool], timeout_s: flo
 
 
 def counted(url: str) -> dict[str, float]:
-    """accepted / rejected / duplicate totals of one worker."""
-    samples = scrape(url)
+    """accepted / rejected / duplicate / late totals of one worker."""
+    samples = scrape(url, timeout_s=30)
     return {
         "accepted": total(samples, "cxpulse_events_accepted_total"),
         "rejected": total(samples, "cxpulse_events_rejected_total"),
         "duplicate": total(samples, "cxpulse_events_duplicate_total"),
+        "late": total(samples, "cxpulse_events_late_total"),
     }
 
 

@@ -65,7 +65,8 @@ def test_every_event_is_counted_once_in_the_right_place(broker, start_worker):
 
     accepted = len(singles) + len(enveloped) + 1
     rejected = len(invalid) + 2
-    expected = {"accepted": accepted, "rejected": rejected, "duplicate": len(duplicates)}
+    expected = {"accepted": accepted, "rejected": rejected, "duplicate": len(duplicates),
+                "late": 0}
     wait_until(lambda: counted(worker.metrics_url), lambda c: c == expected, timeout_s=60)
 
     samples = scrape(worker.metrics_url)

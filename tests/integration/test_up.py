@@ -54,7 +54,8 @@ def test_up_runs_the_embedded_stack_and_stops_cleanly(tmp_path):
             if up.poll() is not None:
                 pytest.fail(f"cxpulse up exited {up.returncode}:\n"
                             + (tmp_path / "up.log").read_text()[-3000:])
-            return [total(scrape(url), "cxpulse_events_accepted_total") for url in workers]
+            return [total(scrape(url, timeout_s=30), "cxpulse_events_accepted_total")
+                    for url in workers]
 
         wait_until(_safe(accepted), lambda v: v is not None and all(n > 0 for n in v), 120)
         # Both workers survive past their first periodic lag refresh (every 5 s).

@@ -1,0 +1,130 @@
+"""Parity: a 100,000-event simulated file replayed through the real broker into two workers
+exposes exactly what ``cxpulse report`` computes from the same file, also when one worker is
+killed with SIGKILL in the middle of the replay and restarted."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+
+import pytest
+
+from streams.report import build_report
+from streams.scrape import scrape, total
+from streams.settings import Settings
+from tests.integration.helpers import wait_until
+from tests.integration.parity import (
+    counter_series,
+    differences,
+    expected_counters,
+    expected_windows,
+    window_series,
+    write_simulated,
+)
+
+pytestmark = pytest.mark.integration
+START = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
+EVENTS = 100_000
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory):
+    """The file and its offline report (computed once for both tests)."""
+    path = tmp_path_factory.mktemp("parity") / "events.jsonl"
+    items = write_simulated(path, EVENTS, seed=23, start=START)
+    report = build_report(path, Settings(), send_invalid=True)
+    kinds = {item.defect for item in items if not item.valid}
+    assert report.lines == EVENTS
+    assert sum(item.duplicate for item in items) > 1_000 and len(kinds) > 5
+    late = sum(counts["late"] for counts in report.counts.values())
+    assert late > 100, "the file must exercise the late-event path"
+    return path, report
+
+
+def _replay(broker, path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "streams.cli", "replay", str(path), "--broker-url", broker.url,
+         "--envelope", "100", "--send-invalid"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _progress(url: str) -> dict:
+    with urllib.request.urlopen(url.replace("/metrics", "/progress"), timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def _processed(urls: list[str]) -> float:
+    """Events (and rejections) counted by flushes, over ``urls``."""
+    return sum(n for url in urls for key, n in _progress(url)["events"].items()
+               if not key.endswith("/replayed"))
+
+
+def _quiet(urls: list[str]) -> bool:
+    return all(not p["unflushed_messages"] and not p["unflushed_partials"]
+               for p in map(_progress, urls))
+
+
+def _await_windows(urls, expected, all_counted=True, timeout_s=300) -> None:
+    """Wait until every line is counted (when no worker died) and nothing waits for a flush,
+    then until the exposed windows equal the report; fail with the differences."""
+    if all_counted:
+        wait_until(lambda: _processed(urls), lambda n: n >= EVENTS, timeout_s=timeout_s)
+    wait_until(lambda: _quiet(urls), bool, timeout_s=timeout_s, interval_s=2)
+    deadline = time.monotonic() + (60 if all_counted else timeout_s)
+    problems: list[str] = ["never scraped"]
+    while time.monotonic() < deadline:
+        problems = differences(expected, window_series(urls))
+        if not problems:
+            return
+        time.sleep(5)
+    raise AssertionError("windows differ from the report:\n" + "\n".join(problems))
+
+
+def test_two_workers_expose_what_the_report_computes(broker, start_worker, simulated):
+    path, report = simulated
+    workers = [start_worker("w1"), start_worker("w2")]
+    urls = [w.metrics_url for w in workers]
+
+    replay = _replay(broker, path)
+    assert replay.wait(timeout=600) == 0, replay.stderr.read()[-2000:]
+
+    _await_windows(urls, expected_windows(report))
+    expected = expected_counters(report)
+    assert differences(expected, counter_series(urls, expected)) == []
+    counts = {outcome: sum(c[outcome] for c in report.counts.values())
+              for outcome in ("accepted", "duplicate", "late")}
+    scraped = [scrape(url, timeout_s=60) for url in urls]
+    exposed = {outcome: sum(total(s, f"cxpulse_events_{outcome}_total") for s in scraped)
+               for outcome in counts}
+    assert exposed == counts
+    rejected = sum(total(s, "cxpulse_events_rejected_total") for s in scraped)
+    assert rejected == sum(report.rejected.values())
+
+
+def test_a_worker_killed_mid_replay_loses_and_doubles_nothing(broker, start_worker, simulated):
+    path, report = simulated
+    first = start_worker("w1")
+    second = start_worker("w2")
+    second_port = second.metrics_url.rsplit(":", 1)[1].split("/")[0]
+
+    replay = _replay(broker, path)
+    # Kill the second worker once it has done a real share of the work, mid-replay.
+    wait_until(lambda: _processed([second.metrics_url]), lambda n: n >= EVENTS * 0.15,
+               timeout_s=300, interval_s=0.2)
+    os.kill(second.pid, signal.SIGKILL)
+    assert replay.poll() is None, "the replay finished before the kill: make it longer"
+    time.sleep(2)
+    restarted = start_worker("w2", port=int(second_port))
+    assert replay.wait(timeout=600) == 0, replay.stderr.read()[-2000:]
+
+    _await_windows([first.metrics_url, restarted.metrics_url], expected_windows(report),
+                   all_counted=False)
+    scraped = [scrape(url, timeout_s=60) for url in (first.metrics_url, restarted.metrics_url)]
+    replayed = sum(total(s, "cxpulse_partials_total", result="replayed") for s in scraped)
+    overlaps = sum(total(s, "cxpulse_partials_total", result="overlap") for s in scraped)
+    assert overlaps == 0
+    print(f"partials ignored as replays after the kill: {replayed:.0f}")
