@@ -18,15 +18,21 @@ _IDLE_LEAVES = ("EpollSelector.select (", "select (selectors.py")
 #: stack below the event loop's dispatch so the CLI / worker frames do not count
 PHASES = (
     ("offset commit", ("Consumer.commit (", "_commit (", "commit_offsets", "_commit_offsets")),
-    ("validate: decode_message (json + pydantic)", ("decode_message (",)),
-    ("table write: changelog send_soon (serialise, buffer)", ("send_changelog (",)),
-    ("ingest: customer state (load/evict)", ("streams/customers.py",)),
-    ("ingest: rest of handle_message (dedupe, metrics)", ("handle_message (",)),
+    ("stage 1: decode_message (json + pydantic)", ("decode_message (",)),
+    ("stage 1: apply_event (catalogue maths on the customer record)", ("apply_event (",)),
+    ("stage 1 flush: snapshot (partials and chunks to JSON)", ("Ledger.snapshot (",)),
+    ("stage 1: ledger bookkeeping (chunks, cursors, slots)", ("streams/ledger.py",)),
+    ("stage 1 flush: Prometheus counters", ("Stage1._count (",)),
+    ("stage 1 flush: writes (meta, partials, chunks) and acks", ("streams/stage1.py",)),
+    ("stage 2: merge partials into windows", ("Stage2.handle (",)),
+    ("stage 2: window flush", ("streams/stage2.py",)),
+    ("stage 1: rest of handle_message (dead letters, age histogram)", ("handle_message (",)),
     ("bare agent body", ("bench/bare_agent.py",)),
     ("producer: Faust ProducerBuffer -> aiokafka send()", ("ProducerBuffer.",)),
     ("producer: aiokafka sender (requests, acks)", ("aiokafka/producer",)),
     ("aiokafka connection I/O", ("aiokafka/",)),
-    ("/metrics page (aiohttp, prometheus_client)", ("prometheus_client", "aiohttp/")),
+    ("/metrics and /progress pages (aiohttp, prometheus_client)",
+     ("prometheus_client", "aiohttp/")),
     ("faust streams, agents, conductor", ("faust/",)),
     ("mode services and timers", ("mode/",)),
 )
@@ -40,7 +46,7 @@ def _frame(raw: str) -> tuple[str, str]:
 
 
 def _short(file: str) -> str:
-    for marker in ("site-packages/", "/work/main/", "lib/python3.11/"):
+    for marker in ("site-packages/", "/code/", "/work/main/", "lib/python3.11/"):
         if marker in file:
             return file.split(marker, 1)[1]
     return file
