@@ -58,6 +58,28 @@ class IngestMetrics:
             "redelivery after that is counted as a new event.",
             registry=registry,
         )
+        self.stale_messages = Counter(
+            "cxpulse_messages_stale",
+            "Source messages fetched before a rebalance that reached stage 1 after it (their "
+            "processing awaited across it). Not applied: the partition's owner reads them again "
+            "from the committed offset, in order.",
+            ["topic"],
+            registry=registry,
+        )
+        self.source_seeks = Counter(
+            "cxpulse_source_seeks",
+            "Times a source partition's consumer started past the last flushed cut and was "
+            "sent back to it (see docs/architecture.md, consumer positions).",
+            ["topic"],
+            registry=registry,
+        )
+        self.source_skipped = Counter(
+            "cxpulse_source_messages_skipped",
+            "Source messages never read because the restart offset could not be reached "
+            "(deleted by retention while no worker read the partition). Any increase is loss.",
+            ["topic"],
+            registry=registry,
+        )
         self.customers_evicted = Counter(
             "cxpulse_customers_evicted",
             "Idle customer records evicted from the customer table (time-to-live or cap).",
@@ -126,6 +148,9 @@ class IngestMetrics:
             self.duplicates.labels(topic)
             self.deadletter_errors.labels(topic)
             self.event_age.labels(topic)
+            self.stale_messages.labels(topic)
+            self.source_seeks.labels(topic)
+            self.source_skipped.labels(topic)
             for fmt in ("single", "envelope"):
                 self.messages.labels(topic, fmt)
             for reason in reasons.ALL:

@@ -89,7 +89,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     partials = app.topic(settings.partials_topic, **raw)
     deadletter = app.topic(settings.deadletter_topic, **raw)
     stage1 = Stage1(app, settings, state, partials, metrics, counters)
-    stage2 = Stage2(app, settings, windows, Stage2Metrics(registry))
+    stage2 = Stage2(app, settings, windows, Stage2Metrics(registry), stage1.positions)
     ctx = IngestContext(settings, metrics, stage1, deadletter)
     for kind, name in topics.items():
         source = app.topic(name, **raw)
@@ -98,7 +98,8 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     @app.agent(partials, name="windows")
     async def merge(stream: Any) -> None:
         async for event in stream.noack().events():
-            stage2.handle(event)
+            if await stage2.in_order(event):
+                stage2.handle(event)
             await stage2.flush_due()
 
     def owned_windows() -> Any:
@@ -137,6 +138,15 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
             _export_lag(app, stage1, metrics, set(topics.values()))
         except Exception:  # a metrics refresh must never take the worker down
             log.exception("could not refresh consumer lag")
+        if app.in_recovery or app.rebalancing or not app.flow_control.is_active():
+            return
+        actives = app.assignor.assigned_actives()
+        try:
+            await stage1.positions.watch(
+                stage1.needed([tp for tp in actives if tp.topic in topics.values()])
+                + stage2.needed([tp for tp in actives if tp.topic == settings.partials_topic]))
+        except Exception:  # the next tick tries again
+            log.exception("could not check the consumed partitions' positions")
 
     @app.page("/metrics")
     class MetricsView(View):

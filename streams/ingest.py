@@ -64,7 +64,13 @@ async def handle_message(ctx: IngestContext, kind: str, topic: str, event: Event
     decoded = decode_message(event.value, kind, ctx.limits)
     for rejection in decoded.rejected:
         await _dead_letter(ctx, topic, event, rejection)
-    ledger = ctx.stage1.ledger(partition)
+    ledger = ctx.stage1.ledger_of(event)   # after the awaits: a rebalance may have passed
+    if ledger.detached:
+        return   # stale or revoked: the partition's owner reads it again
+    if not await ctx.stage1.in_order(ledger, topic, offset):
+        return   # not applied, not acked: read again in order
+    if ctx.stage1.ledger_of(event) is not ledger:
+        return   # a rebalance passed while in_order awaited: read again by the owner
     # From here to track() nothing awaits, so a flush never sees half a message.
     pending = ledger.pending
     pending.messages[(topic, "envelope" if decoded.envelope else "single")] += 1
@@ -94,7 +100,7 @@ def ingest_agent(
                 rejection = Rejection(reasons.PROCESSING_ERROR, repr(error)[:500],
                                       event.value or b"")
                 await _dead_letter(ctx, topic, event, rejection)
-                ledger = ctx.stage1.ledger(event.message.partition)
+                ledger = ctx.stage1.ledger_of(event)
                 ledger.pending.rejected[(topic, reasons.PROCESSING_ERROR)] += 1
                 ledger.track(topic, event.message.offset, event)
             # Outside the try: a failed flush (Kafka unavailable) must stop the worker, whose

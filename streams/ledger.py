@@ -14,6 +14,7 @@ Everything here is synchronous: streams/stage1.py owns the awaits, the ordering 
 """
 
 import json
+import logging
 import time
 import zlib
 from collections import Counter
@@ -29,6 +30,8 @@ from metrics.contributions import (
     Outcome,
     apply_event,
 )
+
+log = logging.getLogger(__name__)
 
 BOUNDS_KEPT = 64
 #: Partials for one stage-2 partition are split above this many bytes (Kafka's default
@@ -155,6 +158,8 @@ class Ledger:
             lo, wm = (before[-1][0], before[-1][1]) if before else (offset - 1, 0.0)
             replay = [bound for bound in bounds if bound[0] >= offset]
             cursor = self.cursors[topic] = Cursor(lo, wm, [[*b, False][:3] for b in replay])
+            log.info("%s[%d]: first message at offset %d; last cut before it %d; %d cuts to "
+                     "replay", topic, self.partition, offset, lo, len(replay))
         return cursor
 
     def _slot(self, topic: str, cursor: Cursor, offset: int) -> Slot | None:
@@ -174,6 +179,13 @@ class Ledger:
         if slot is None:
             slot = self.slots[key] = Slot(topic, key[1], key[2])
         return slot
+
+    def restart_offset(self, topic: str) -> int | None:
+        """The offset reading of ``topic`` must start at or before: the one after its last cut
+        marked sent (everything up to it is in the chunks and in stage 2). None when the
+        partition has no sent cut for ``topic``: any start is safe then."""
+        sent = [bound[0] for bound in self.bounds.get(topic, []) if bound[2]]
+        return max(sent) + 1 if sent else None
 
     def replaying(self) -> bool:
         """True while some recovered boundary has not been reached: no flush may cut there."""

@@ -33,6 +33,7 @@ from metrics.contributions import AgentCap
 from metrics.exposition import IngestMetrics
 from streams.flushing import current_event_of, until_flushed
 from streams.ledger import Ledger, Snapshot, meta_key
+from streams.positions import Positions, is_stale
 from streams.producer import partition_for_key
 from streams.settings import Settings
 
@@ -56,6 +57,7 @@ class Stage1:
         self.totals: Counter[tuple[str, str]] = Counter()  # (topic, outcome) since start
         self.active: set[int] = set()
         self._routes: dict[str, int] = {}
+        self.positions = Positions(app, metrics.source_seeks, metrics.source_skipped)
         self._targets = list(range(settings.topic_partitions))
 
     def route(self, segment: str) -> int:
@@ -68,12 +70,53 @@ class Stage1:
     def assign(self, partitions: set[int]) -> None:
         """Partitions whose ledgers may flush (from Faust's on_partitions_assigned)."""
         self.active = set(partitions)
+        self.positions.forget()
 
     def position(self, topic: str, partition: int) -> int | None:
         """The last offset of ``topic``/``partition`` this worker processed, if any."""
         ledger = self.ledgers.get(partition)
         cursor = ledger.cursors.get(topic) if ledger is not None else None
         return cursor.position if cursor is not None else None
+
+    def expected(self, ledger: Ledger, topic: str) -> int | None:
+        """The next offset ``ledger`` needs from ``topic``: after its last applied message,
+        or, before the first, after its last cut marked sent (None: any start is safe)."""
+        cursor = ledger.cursors.get(topic)
+        if cursor is not None and cursor.position is not None:
+            return cursor.position + 1
+        return ledger.restart_offset(topic)
+
+    async def in_order(self, ledger: Ledger, topic: str, offset: int) -> bool:
+        """Whether the message at ``offset`` may be applied (streams/positions.py); a later
+        one than the ledger needs sends the consumer back. It may await: check the ledger is
+        still current afterwards."""
+        cursor = ledger.cursors.get(topic)
+        first = cursor is None or cursor.position is None
+        return await self.positions.in_order(topic, ledger.partition, offset,
+                                             self.expected(ledger, topic), first)
+
+    def needed(self, partitions: list[Any]) -> list[tuple[Any, int | None]]:
+        """(tp, offset needed next) of source partitions, for Positions.watch."""
+        out = []
+        for tp in partitions:
+            ledger = self.ledgers.get(tp.partition)
+            out.append((tp, self.expected(ledger, tp.topic) if ledger is not None else None))
+        return out
+
+    def ledger_of(self, event: Any) -> Ledger:
+        """The ledger for ``event``, or a throw-away one when the event was fetched before the
+        latest rebalance. Faust skips such events when it hands them out, but one whose
+        processing awaited across the rebalance (a dead-letter send) arrives after it; applied
+        to the new ledger it would run ahead of the redelivery from the committed offset and
+        move the watermark past events not yet read again (they would count as late)."""
+        message = event.message
+        if is_stale(self.app, message):
+            self.metrics.stale_messages.labels(message.topic).inc()
+            log.info("%s[%d]@%d was fetched in generation %s, before the rebalance to %s: "
+                     "left for redelivery", message.topic, message.partition, message.offset,
+                     message.generation_id, self.app.consumer_generation_id)
+            return self._throwaway(message.partition)
+        return self.ledger(message.partition)
 
     def _throwaway(self, partition: int) -> Ledger:
         return Ledger(partition, {}, self.rules, self.agents, 1, 0.0, self.route, 0,

@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from metrics.windows import SegmentWindows
 from streams.flushing import current_event_of, until_flushed
+from streams.positions import Positions, is_stale
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,18 +60,21 @@ class Part:
     dirty: set[str] = field(default_factory=set)
     events: list[Any] = field(default_factory=list)
     clock: float = 0.0
-    clock_dirty: bool = False
     last_event: Any = None
     flushing: bool = False
     flushed_at: float = field(default_factory=time.monotonic)
     detached: bool = False   # its partition was revoked: never flushed
+    next_offset: int | None = None   # the cx.partials offset needed next (saved with clock)
+    started: bool = False    # a message was handled since the part was loaded
 
 
 class Stage2:
     """Stage-2 parts of the partitions this worker owns."""
 
-    def __init__(self, app: Any, settings: Settings, table: Any, metrics: Stage2Metrics) -> None:
+    def __init__(self, app: Any, settings: Settings, table: Any, metrics: Stage2Metrics,
+                 positions: Positions) -> None:
         self.app = app
+        self.positions = positions
         self.settings = settings
         self.table = table
         self.metrics = metrics
@@ -99,10 +103,28 @@ class Stage2:
                 continue
             segment = name[len(prefix):]
             if segment == CLOCK:
-                part.clock = json.loads(raw)
+                saved = json.loads(raw)
+                part.clock, part.next_offset = saved["t"], saved["o"]
             else:
                 part.segments[segment] = SegmentWindows.from_json(json.loads(raw))
         return part
+
+    async def in_order(self, event: Any) -> bool:
+        """Whether ``event`` may be handled (streams/positions.py): a later offset than the
+        part needs sends the consumer back. A message fetched before the latest rebalance
+        is left for redelivery (handled, it would move the part's next offset past the
+        messages the new assignment reads again)."""
+        message = event.message
+        part = self.part(message.partition)
+        if part.detached:
+            return True   # never flushed: harmless
+        ok = await self.positions.in_order(message.topic, message.partition, message.offset,
+                                           part.next_offset, not part.started)
+        return ok and not is_stale(self.app, message)
+
+    def needed(self, partitions: list[Any]) -> list[tuple[Any, int | None]]:
+        """(tp, offset needed next) of partials partitions, for Positions.watch."""
+        return [(tp, self.part(tp.partition).next_offset) for tp in partitions]
 
     def handle(self, event: Any) -> None:
         """Apply one partial or clock tick (synchronous: no flush sees half of it)."""
@@ -111,7 +133,6 @@ class Stage2:
         value = json.loads(event.value)
         if value["tick"] > part.clock:
             part.clock = value["tick"]
-            part.clock_dirty = True
         for partial in value["parts"]:
             source, lo, hi = partial["s"], partial["lo"], partial["hi"]
             for segment, buckets in partial["segs"].items():
@@ -130,6 +151,8 @@ class Stage2:
                 part.dirty.add(segment)
         part.events.append(event)
         part.last_event = event
+        part.next_offset = message.offset + 1
+        part.started = True
 
     def due(self, part: Part, now: float) -> bool:
         return bool(part.events) and not part.flushing and (
@@ -151,10 +174,11 @@ class Stage2:
             windows.advance(part.clock)   # prunes what left the windows before it is saved
             records.append((f"{part.partition}|{segment}".encode(),
                             json.dumps(windows.to_json()).encode()))
-        if part.clock_dirty:
-            records.append((f"{part.partition}|{CLOCK}".encode(), json.dumps(part.clock).encode()))
+        # The clock and the offset of the partials these records cover (the restart point).
+        records.append((f"{part.partition}|{CLOCK}".encode(),
+                        json.dumps({"t": part.clock, "o": part.next_offset}).encode()))
         events, part.events = part.events, []
-        part.dirty, part.clock_dirty = set(), False
+        part.dirty = set()
         part.flushing = True
         try:
             with current_event_of(part.last_event):
@@ -170,8 +194,10 @@ class Stage2:
 
     def owned(self, partitions: set[int]) -> Iterator[tuple[str, SegmentWindows]]:
         """(segment, windows) of ``partitions`` advanced to their clock, for the exporter."""
-        if getattr(self.app, "in_recovery", False):
-            return  # the table is being restored: export nothing rather than half of it
+        if getattr(self.app, "in_recovery", False) or getattr(self.app, "rebalancing", False):
+            # The table is being (or about to be) restored: a part loaded now would stay
+            # half empty. Export nothing rather than half of it.
+            return
         for partition in sorted(partitions):
             part = self.part(partition)
             self.metrics.clock.labels(str(partition)).set(part.clock)

@@ -27,7 +27,8 @@ def _zero_series() -> list[tuple[str, dict[str, str]]]:
         series += [(name, {"topic": topic}) for name in (
             "cxpulse_events_accepted_total", "cxpulse_events_duplicate_total",
             "cxpulse_deadletter_errors_total", "cxpulse_event_age_seconds_count",
-            "cxpulse_event_age_seconds_sum",
+            "cxpulse_event_age_seconds_sum", "cxpulse_messages_stale_total",
+            "cxpulse_source_seeks_total", "cxpulse_source_messages_skipped_total",
         )]
         series += [("cxpulse_events_rejected_total", {"topic": topic, "reason": reason})
                    for reason in reasons.ALL]
@@ -77,6 +78,7 @@ def test_counter_names_end_in_total_and_every_family_has_help(registry, metrics)
         "cxpulse_customers_evicted", "cxpulse_event_age_seconds", "cxpulse_consumer_lag_messages",
         "cxpulse_events_late", "cxpulse_events_replayed", "cxpulse_ticket_anomalies",
         "cxpulse_flushes", "cxpulse_flush_seconds", "cxpulse_agent_overflow_events",
+        "cxpulse_messages_stale", "cxpulse_source_seeks", "cxpulse_source_messages_skipped",
     }
     for family in families:
         assert len(family.documentation) > 20, family.name
