@@ -97,11 +97,10 @@ class Stage1:
 
     def needed(self, partitions: list[Any]) -> list[tuple[Any, int | None]]:
         """(tp, offset needed next) of source partitions, for Positions.watch."""
-        out = []
-        for tp in partitions:
-            ledger = self.ledgers.get(tp.partition)
-            out.append((tp, self.expected(ledger, tp.topic) if ledger is not None else None))
-        return out
+        # The ledger is loaded (from the recovered table) if no message made it yet: an idle
+        # partition's restart offset comes from its saved cuts, not from the log start.
+        return [(tp, self.expected(self.ledger(tp.partition), tp.topic))
+                for tp in partitions if tp.partition in self.active]
 
     def ledger_of(self, event: Any) -> Ledger:
         """The ledger for ``event``, or a throw-away one when the event was fetched before the

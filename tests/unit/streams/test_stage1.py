@@ -208,6 +208,14 @@ def test_the_watch_seeks_a_partition_fetched_past_what_was_delivered():
     assert seeks(consumer) == [(TOPIC, 1, 43)]
 
 
+def test_the_watch_reads_an_idle_partitions_restart_offset_from_its_saved_cuts():
+    stage1, consumer, _ = restarted([[42, 0.0, True]])   # no message since the restart
+    consumer.positions[(TOPIC, 1)] = 43      # committed there, nothing new: idle
+    for _ in range(4):
+        asyncio.run(stage1.positions.watch(stage1.needed([TP(TOPIC, 1)])))
+    assert consumer.seeks == []              # not sent back to the log start (5)
+
+
 def test_the_watch_leaves_a_partition_that_moves_alone():
     stage1, consumer, _ = restarted([])
     read(stage1, 10)
