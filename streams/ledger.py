@@ -183,7 +183,7 @@ class Ledger:
     def restart_offset(self, topic: str) -> int | None:
         """The offset reading of ``topic`` must start at or before: the one after its last cut
         marked sent (everything up to it is in the chunks and in stage 2). None when the
-        partition has no sent cut for ``topic``: any start is safe then."""
+        partition has no sent cut for ``topic``: reading starts at the earliest offset."""
         sent = [bound[0] for bound in self.bounds.get(topic, []) if bound[2]]
         return max(sent) + 1 if sent else None
 

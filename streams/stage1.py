@@ -80,7 +80,8 @@ class Stage1:
 
     def expected(self, ledger: Ledger, topic: str) -> int | None:
         """The next offset ``ledger`` needs from ``topic``: after its last applied message,
-        or, before the first, after its last cut marked sent (None: any start is safe)."""
+        or, before the first, after its last cut marked sent (None: nothing saved, so the
+        partition's earliest offset, which streams/positions.py looks up)."""
         cursor = ledger.cursors.get(topic)
         if cursor is not None and cursor.position is not None:
             return cursor.position + 1
