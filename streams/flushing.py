@@ -4,11 +4,16 @@ Faust writes a table's changelog record to the partition of the *current event* 
 picks its database the same way), so state of partition ``p`` may only be written while an
 event of ``p`` is current. An agent flushing after its own event already has one; a timer does
 not, so it borrows the partition's last event.
+
+A flush must know its records are written before it goes on (stage 1 sends partials only after
+its chunks are durable). ``table[key] = value`` drops the changelog send's future, and Faust's
+``Producer.flush`` gives up on its buffer after 0.1 s without progress, so it can return with
+records still buffered. :func:`write` keeps the future; awaiting it means the broker has it.
 """
 
 import asyncio
 import weakref
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -28,6 +33,19 @@ def current_event_of(event: Any) -> Iterator[None]:
         yield
     finally:
         _current_event.reset(token)
+
+
+def write(table: Any, partition: int, key: bytes, value: bytes) -> Awaitable[Any]:
+    """Set ``key`` in ``table`` (its store and its changelog partition ``partition``), as
+    ``table[key] = value`` does, and return the changelog send's future: done once written."""
+    table.data[key] = value
+    return table.send_changelog(partition, key, value)
+
+
+async def written(futures: list[Awaitable[Any]]) -> None:
+    """Wait until every changelog record or message of ``futures`` is written."""
+    if futures:
+        await asyncio.gather(*futures)
 
 
 class Flushable(Protocol):

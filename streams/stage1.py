@@ -1,7 +1,8 @@
 """Stage 1 flushes: the ordering that makes a crash lose nothing and count nothing twice.
 
 Messages are read with manual acks. Their events change in-memory ledgers (streams/ledger.py);
-a flush of partition ``p`` then, in this order and awaiting each step:
+a flush of partition ``p`` then, in this order and awaiting each step (every record of a step
+acknowledged by the broker: streams/flushing.py):
 
 1. writes the ledger's ``meta`` record: the offsets this flush cuts at, marked not sent;
 2. writes the dirty customer chunks, stamped with the offsets they reflect and holding the
@@ -31,7 +32,7 @@ from metrics.component_metrics import StageOneCounters
 from metrics.components import is_backlog_key
 from metrics.contributions import AgentCap
 from metrics.exposition import IngestMetrics
-from streams.flushing import current_event_of, until_flushed
+from streams.flushing import current_event_of, until_flushed, write, written
 from streams.ledger import Ledger, Snapshot, meta_key
 from streams.positions import Positions, is_stale
 from streams.producer import partition_for_key
@@ -175,17 +176,12 @@ class Stage1:
         self._count(snap)
 
     async def _write(self, ledger: Ledger, snap: Snapshot) -> None:
-        producer = self.app.producer
-        self.table[meta_key(ledger.partition)] = snap.meta
-        await producer.flush()
-        for key, value in snap.chunks:
-            self.table[key] = value
-        await producer.flush()
-        futures = [await self.partials.send(key=None, value=value, partition=target)
-                   for target, value in snap.partials]
-        await asyncio.gather(*futures)
-        self.table[meta_key(ledger.partition)] = snap.sent
-        await producer.flush()
+        table, partition = self.table, ledger.partition
+        await written([write(table, partition, meta_key(partition), snap.meta)])
+        await written([write(table, partition, key, value) for key, value in snap.chunks])
+        await written([await self.partials.send(key=None, value=value, partition=target)
+                       for target, value in snap.partials])
+        await written([write(table, partition, meta_key(partition), snap.sent)])
 
     def _count(self, snap: Snapshot) -> None:
         metrics, pending = self.metrics, snap.pending

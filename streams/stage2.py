@@ -20,7 +20,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from metrics.windows import SegmentWindows
-from streams.flushing import current_event_of, until_flushed
+from streams.flushing import current_event_of, until_flushed, write, written
 from streams.positions import Positions, is_stale
 from streams.settings import Settings
 
@@ -182,9 +182,8 @@ class Stage2:
         part.flushing = True
         try:
             with current_event_of(part.last_event):
-                for key, value in records:
-                    self.table[key] = value
-                await self.app.producer.flush()
+                await written([write(self.table, part.partition, key, value)
+                               for key, value in records])
         finally:
             part.flushing = False
             part.flushed_at = time.monotonic()

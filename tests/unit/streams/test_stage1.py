@@ -1,6 +1,6 @@
-"""Stage-1 ingest across a rebalance: a message fetched in an older consumer generation whose
-processing awaited (a dead-letter send) across the rebalance is left for redelivery, never
-applied to the new ledger ahead of the messages the new assignment reads again."""
+"""Stage 1 around its ledgers: a message that awaited across a rebalance is left for
+redelivery; messages are applied in offset order (seeking back over gaps, streams/positions.py);
+a flush sends partials only once its chunks are written."""
 
 import asyncio
 import json
@@ -9,6 +9,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from metrics.component_metrics import StageOneCounters
+from metrics.events import CallEvent
 from metrics.exposition import IngestMetrics
 from streams.ingest import IngestContext, handle_message
 from streams.settings import Settings
@@ -229,3 +230,80 @@ def test_the_watch_leaves_a_partition_that_moves_alone():
     for _ in range(4):
         asyncio.run(stage1.positions.watch(stage1.needed([TP(TOPIC, 1)])))
     assert consumer.seeks == []
+
+
+class Changelog(dict):
+    """A table whose changelog sends stay pending until the test says they were written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sends: list[tuple[bytes, asyncio.Future]] = []
+
+    @property
+    def data(self) -> "Changelog":
+        return self
+
+    def send_changelog(self, partition: int, key: bytes, value: bytes) -> asyncio.Future:
+        future = asyncio.get_running_loop().create_future()
+        self.sends.append((key, future))
+        return future
+
+    def confirm(self) -> None:
+        for _, future in self.sends:
+            if not future.done():
+                future.set_result(None)
+
+
+class Partials:
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+
+    async def send(self, key: Any, value: bytes, partition: int) -> asyncio.Future:
+        self.sent.append(partition)
+        future = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+
+class Acked:
+    """A Faust event as the flush sees it: a partition, weak-referenceable, ackable."""
+
+    def __init__(self) -> None:
+        self.message = Message(1, 0, None)
+        self.acks = 0
+
+    def ack(self) -> None:
+        self.acks += 1
+
+
+def test_a_flush_sends_partials_only_once_its_chunks_are_written():
+    """Faust's Producer.flush may return with records still buffered; the flush waits for
+    each changelog record itself, or a crash could leave partials delivered for chunks that
+    never were (the replay would then cut different partials for the same offsets)."""
+    table, partials = Changelog(), Partials()
+    stage1 = Stage1(App(), Settings(), table, partials,
+                    IngestMetrics(CollectorRegistry(), [TOPIC]), StageOneCounters())
+    stage1.assign({1})
+    ledger = stage1.ledger(1)
+    event = Acked()
+    ledger.apply(TOPIC, 0, CallEvent.model_validate(factories.call()))
+    ledger.track(TOPIC, 0, event)
+
+    async def scenario() -> None:
+        flush = asyncio.create_task(stage1.flush(ledger))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert [key for key, _ in table.sends] == [b"1/meta"] and partials.sent == []
+        table.confirm()                      # the intent is written: chunks go out
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert len(table.sends) == 2 and partials.sent == []
+        table.confirm()                      # chunks written: now the partials
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert partials.sent and event.acks == 0
+        table.confirm()                      # meta marked sent: then the acks
+        await flush
+        assert [key for key, _ in table.sends][-1] == b"1/meta" and event.acks == 1
+
+    asyncio.run(scenario())
