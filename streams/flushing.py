@@ -43,9 +43,11 @@ def write(table: Any, partition: int, key: bytes, value: bytes) -> Awaitable[Any
 
 
 async def written(futures: list[Awaitable[Any]]) -> None:
-    """Wait until every changelog record or message of ``futures`` is written."""
+    """Wait until every changelog record or message of ``futures`` is written. A cancelled
+    wait (the worker stopping) leaves the sends alone: cancelling Faust's futures makes its
+    delivery callback fail on them."""
     if futures:
-        await asyncio.gather(*futures)
+        await asyncio.gather(*(asyncio.shield(future) for future in futures))
 
 
 class Flushable(Protocol):
