@@ -52,6 +52,7 @@ async def written(futures: list[Awaitable[Any]]) -> None:
 
 class Flushable(Protocol):
     flushing: bool
+    detached: bool
 
 
 async def until_flushed(state: Flushable, timeout_s: float = 10.0, poll_s: float = 0.05) -> None:
@@ -60,3 +61,18 @@ async def until_flushed(state: Flushable, timeout_s: float = 10.0, poll_s: float
         if not state.flushing:
             return
         await asyncio.sleep(poll_s)
+
+
+async def drop_revoked(states: dict[int, Any], partitions: set[int]) -> list[int]:
+    """Detach the state of each revoked partition (a flush not yet started never starts),
+    wait for a flush in progress, then forget it; returns the partitions dropped."""
+    dropped = []
+    for partition in partitions:
+        state = states.get(partition)
+        if state is None:
+            continue
+        state.detached = True
+        await until_flushed(state)
+        states.pop(partition, None)
+        dropped.append(partition)
+    return dropped

@@ -105,7 +105,7 @@ def ingest_agent(
                 ledger.track(topic, event.message.offset, event)
             # Outside the try: a failed flush (Kafka unavailable) must stop the worker, whose
             # replay after restart recovers; it is not the message's fault.
-            await ctx.stage1.maybe_flush(ctx.stage1.ledger(event.message.partition))
+            await ctx.stage1.maybe_flush(event.message.partition)
 
     ingest.__name__ = f"ingest_{kind}"
     ingest.__qualname__ = ingest.__name__

@@ -22,7 +22,6 @@ Changelog records go to the partition of Faust's current event, so a flush alway
 event of partition ``p`` as the current event (streams/flushing.py).
 """
 
-import asyncio
 import logging
 import time
 from collections import Counter
@@ -32,7 +31,7 @@ from metrics.component_metrics import StageOneCounters
 from metrics.components import is_backlog_key
 from metrics.contributions import AgentCap
 from metrics.exposition import IngestMetrics
-from streams.flushing import current_event_of, until_flushed, write, written
+from streams.flushing import current_event_of, drop_revoked, write, written
 from streams.ledger import Ledger, Snapshot, meta_key
 from streams.positions import Positions, is_stale
 from streams.producer import partition_for_key
@@ -141,9 +140,11 @@ class Stage1:
         return ledger.since_flush >= self.settings.flush_max_events or (
             ledger.since_flush > 0 and now - ledger.flushed_at >= self.settings.flush_interval_s)
 
-    async def maybe_flush(self, ledger: Ledger) -> None:
-        """Flush ``ledger`` if it is due and not flushing already (called per message)."""
-        if not ledger.flushing and self.due(ledger, time.monotonic()):
+    async def maybe_flush(self, partition: int) -> None:
+        """Flush the ledger of ``partition`` if it has one, it is due and not flushing already
+        (called per message)."""
+        ledger = self.ledgers.get(partition)
+        if ledger is not None and not ledger.flushing and self.due(ledger, time.monotonic()):
             await self.flush(ledger)
 
     async def flush_idle(self) -> None:
@@ -208,10 +209,4 @@ class Stage1:
     async def revoke(self, partitions: set[int]) -> None:
         """Drop the ledgers of revoked partitions after any flush in progress has finished."""
         self.active -= partitions
-        for partition in partitions:
-            ledger = self.ledgers.get(partition)
-            if ledger is None:
-                continue
-            ledger.detached = True   # a flush not yet started never starts
-            await until_flushed(ledger)
-            self.ledgers.pop(partition, None)
+        await drop_revoked(self.ledgers, partitions)

@@ -20,7 +20,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from metrics.windows import SegmentWindows
-from streams.flushing import current_event_of, until_flushed, write, written
+from streams.flushing import current_event_of, drop_revoked, write, written
 from streams.positions import Positions, is_stale
 from streams.settings import Settings
 
@@ -206,13 +206,7 @@ class Stage2:
 
     async def revoke(self, partitions: set[int]) -> None:
         self.active -= partitions
-        for partition in partitions:
-            part = self.parts.get(partition)
-            if part is None:
-                continue
-            part.detached = True
-            await until_flushed(part)
-            self.parts.pop(partition, None)
+        for partition in await drop_revoked(self.parts, partitions):
             try:
                 self.metrics.clock.remove(str(partition))
             except KeyError:

@@ -20,17 +20,8 @@ M0 = 1_772_442_000  # a whole hour (2026-03-02 09:00 UTC)
 SOURCE = "cx.calls:3"
 
 
-class Producer:
-    def __init__(self) -> None:
-        self.flushes = 0
-
-    async def flush(self) -> None:
-        self.flushes += 1
-
-
 class App:
-    def __init__(self) -> None:
-        self.producer = Producer()
+    pass
 
 
 class Table(dict):
