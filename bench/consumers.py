@@ -21,8 +21,9 @@ from typing import Any
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.model import Config, Scenario
-from bench.procs import Proc, clean_env, free_port
+from bench.procs import Proc, clean_env
 from streams.broker import EmbeddedBroker
+from streams.processes import free_port
 from streams.scrape import scrape, total
 from streams.settings import Settings
 

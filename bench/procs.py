@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from streams.processes import Child, free_port  # noqa: F401 - re-exported
+from streams.processes import Child
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 

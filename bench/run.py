@@ -22,13 +22,13 @@ from bench.procs import (
     clean_env,
     core_busy_seconds,
     cpu_seconds,
-    free_port,
     status_kib,
 )
 from bench.profile import summarise
 from bench.rates import completion_rate, fitted_rate, foreign_load, interp
 from bench.report import REFERENCE, console
 from streams.broker import EmbeddedBroker
+from streams.processes import free_port
 from streams.settings import Settings
 from streams.topics import create_topics
 
