@@ -98,7 +98,7 @@ def box_width(scale_min: int, scale_max: int) -> int:
     return 1 if scale_max - scale_min + 1 <= _ONE_SCORE_BOX_MAX_POINTS else 2
 
 
-def _box_scores(scale_min: int, scale_max: int, width: int | None, top: bool) -> range:
+def box_scores(scale_min: int, scale_max: int, width: int | None, top: bool) -> range:
     """The scores of the top or bottom box; MetricInputError for a width off the scale."""
     width = box_width(scale_min, scale_max) if width is None else width
     if not 1 <= width <= scale_max - scale_min + 1:
@@ -119,7 +119,7 @@ def top_box_share(
     counts_by_score: Mapping[int, int], scale_min: int, scale_max: int, width: int | None = None
 ) -> float | None:
     """Share of responses in the top ``width`` scores (default :func:`box_width`); None if empty."""
-    return _box_share(counts_by_score, _box_scores(scale_min, scale_max, width, top=True))
+    return _box_share(counts_by_score, box_scores(scale_min, scale_max, width, top=True))
 
 
 def bottom_box_share(
@@ -129,7 +129,7 @@ def bottom_box_share(
 
     None with no responses.
     """
-    return _box_share(counts_by_score, _box_scores(scale_min, scale_max, width, top=False))
+    return _box_share(counts_by_score, box_scores(scale_min, scale_max, width, top=False))
 
 
 def gap_to_target(

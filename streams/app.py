@@ -1,5 +1,6 @@
 """The Faust application: built from Settings, with stage-1 and stage-2 agents and /metrics."""
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -8,9 +9,12 @@ import faust
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from metrics.component_metrics import StageOneCounters, WindowGauges
-from metrics.exposition import IngestMetrics
+from metrics.questionnaires import CATALOGUE
 from streams.ingest import IngestContext, ingest_agent
+from streams.serving.counters import ViewCounters
+from streams.serving.ingest import IngestMetrics
+from streams.serving.loop_lag import LoopLag
+from streams.serving.windows import WindowCollector
 from streams.settings import Settings
 from streams.stage1 import Stage1
 from streams.stage2 import Stage2, Stage2Metrics
@@ -76,7 +80,8 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     app = faust.App(settings.app_id, **faust_options(settings))
     topics = settings.source_topics
     metrics = IngestMetrics(registry, topics.values())
-    counters = StageOneCounters()
+    views = settings.active_views()
+    counters = ViewCounters(views, CATALOGUE)
     registry.register(counters)
     raw = {"key_serializer": "raw", "value_serializer": "raw",
            "partitions": settings.topic_partitions}
@@ -88,8 +93,9 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
                         partitions=settings.topic_partitions, extra_topic_configs=big)
     partials = app.topic(settings.partials_topic, **raw)
     deadletter = app.topic(settings.deadletter_topic, **raw)
-    stage1 = Stage1(app, settings, state, partials, metrics, counters)
-    stage2 = Stage2(app, settings, windows, Stage2Metrics(registry), stage1.positions)
+    stage1 = Stage1(app, settings, state, partials, metrics, counters, views)
+    stage2 = Stage2(app, settings, windows, Stage2Metrics(registry), stage1.positions, views,
+                    settings.exported_windows())
     ctx = IngestContext(settings, metrics, stage1, deadletter)
     for kind, name in topics.items():
         source = app.topic(name, **raw)
@@ -103,12 +109,20 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
             await stage2.flush_due()
 
     def owned_windows() -> Any:
-        actives = {tp.partition for tp in app.assignor.assigned_actives()
+        # Called from the render thread: stage2.published reads only whole references.
+        actives = {tp.partition for tp in list(app.assignor.assigned_actives())
                    if tp.topic == settings.partials_topic}
-        return stage2.owned(actives)
+        return stage2.published(actives)
 
-    registry.register(WindowGauges(owned_windows, target=settings.survey_target,
-                                   min_sample=settings.min_sample))
+    registry.register(WindowCollector(owned_windows, views, CATALOGUE,
+                                      lambda questionnaire, dimension: settings.survey_target,
+                                      settings.min_sample))
+
+    lag = LoopLag(registry)
+
+    @app.task
+    async def _loop_lag() -> None:
+        await lag.run()
 
     @app.on_partitions_assigned.connect
     async def _assigned(sender: Any, assigned: set[Any], **_: Any) -> None:
@@ -131,6 +145,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     async def _flush_idle() -> None:
         await stage1.flush_idle()
         await stage2.flush_due()
+        stage2.load_assigned()
 
     @app.timer(interval=5.0)
     async def _lag() -> None:
@@ -151,14 +166,15 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     @app.page("/metrics")
     class MetricsView(View):
         async def get(self, request: Request) -> Response:
-            return self.bytes(
-                generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
-            )
+            # Rendered in a thread from published snapshots: the event loop only waits.
+            body = await asyncio.get_running_loop().run_in_executor(
+                None, generate_latest, registry)
+            return self.bytes(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     @app.page("/progress")
     class ProgressView(View):
         """Cheap JSON for scripts and tests: what is counted and what still waits for a flush
-        (the /metrics page renders every window series, which is far more work)."""
+        (the /metrics page renders every view series, which is more work)."""
 
         async def get(self, request: Request) -> Response:
             return self.json({
@@ -167,9 +183,11 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
                            for (topic, outcome), n in stage1.totals.items()},
                 "unflushed_messages": sum(len(l.events) for l in stage1.ledgers.values()),
                 "unflushed_partials": sum(len(p.events) for p in stage2.parts.values()),
-                "segments": sum(len(p.segments) for p in stage2.parts.values()),
+                "view_keys": sum(len(p.keys) for p in stage2.parts.values()),
                 "lag_messages": sum(sample.value for family in metrics.consumer_lag.collect()
                                     for sample in family.samples),
+                "loop_lag_max_s": lag.max_s,
+                "loop_lags": [[round(at, 3), round(late, 4)] for at, late in lag.recent],
             })
 
     return Worker(app, registry, metrics, ctx, stage2)

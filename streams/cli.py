@@ -1,4 +1,5 @@
-"""The ``cxpulse`` command line: broker, topics, worker, simulate, replay, up, schema, report."""
+"""The ``cxpulse`` command line: broker, topics, worker, simulate, replay, up, schema, report,
+views, rules."""
 
 import argparse
 import logging
@@ -86,7 +87,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Compute the metric catalogue offline from a JSONL event file."""
-    from streams.report import build_report, summary_tables, write_report
+    from streams.report import build_report, choose_views, summary_tables, write_report
 
     path = Path(args.file)
     if not path.is_file():
@@ -94,13 +95,84 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     settings = _settings(args)
     try:
+        views = choose_views(settings.active_views(), args.view)
+    except ValueError as error:
+        console.print(f"error: {error}", style="red", markup=False)
+        return 2
+    try:
         report = build_report(path, settings, args.send_invalid, console)
-        write_report(report, args.format, Path(args.out) if args.out else None)
+        write_report(report, args.format, Path(args.out) if args.out else None, views)
     except OSError as error:
         console.print(f"error: {error}", style="red", markup=False)
         return 2
     if args.out or args.format != "table":
         console.print(summary_tables(report)[0])
+    return 0
+
+
+def cmd_views(args: argparse.Namespace) -> int:
+    """Print the series /metrics would hold for an event file and the configured views."""
+    from rich.table import Table
+
+    from metrics.questionnaires import CATALOGUE
+    from streams.report import build_report
+    from streams.serving.budget import budget
+
+    path = Path(args.file)
+    if not path.is_file():
+        console.print(f"error: {path} is not a file", style="red", markup=False)
+        return 2
+    settings = _settings(args)
+    views, windows = settings.active_views(), settings.exported_windows()
+    try:
+        report = build_report(path, settings, True, console)
+    except OSError as error:
+        console.print(f"error: {error}", style="red", markup=False)
+        return 2
+    found = budget(report, views, windows, CATALOGUE,
+                   lambda questionnaire, dimension: settings.survey_target, settings.min_sample)
+    out = Console()
+    table = Table(title=f"series for {path.name}: {len(report.segments):,} full segments, "
+                  f"windows {', '.join(windows)}")
+    for column in ("view", "dimensions", "keys", "max keys", "series"):
+        table.add_column(column, justify="left" if column in ("view", "dimensions") else "right")
+    for name, view in views.items():
+        table.add_row(name, ", ".join(view.dimensions) or "-", f"{found.keys[name]:,}",
+                      f"{view.max_keys:,}", f"{found.by_view[name]:,}")
+    table.add_row("total", "", f"{sum(found.keys.values()):,}", "", f"{found.series:,}")
+    out.print(table)
+    out.print(f"exposition: {found.series:,} view series, {found.bytes / 1e6:.2f} MB over all "
+              f"workers (each worker serves its keys' windows and its own counters)")
+    if args.families:
+        families = Table(title="series per family")
+        families.add_column("family")
+        families.add_column("series", justify="right")
+        for name, count in found.by_family.most_common():
+            families.add_row(name, f"{count:,}")
+        out.print(families)
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    """Write (or check) the recording rules of the configured views."""
+    from alerts.recording import RULES_FILE, render
+    from metrics.questionnaires import CATALOGUE
+
+    settings = _settings(args)
+    text = render(settings.configured_views().values(), CATALOGUE,
+                  lambda questionnaire, dimension: settings.survey_target)
+    target = Path(args.out) if args.out else RULES_FILE
+    if args.check:
+        current = target.read_text() if target.is_file() else ""
+        if current != text:
+            console.print(f"{target} differs from the configured views: run "
+                          f"`cxpulse rules build` and commit it", style="red", markup=False)
+            return 1
+        console.print(f"{target} matches the configured views")
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+    console.print(f"wrote {target}")
     return 0
 
 
@@ -206,11 +278,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="JSONL file, one event per line (as simulate --out writes)")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table",
                    help="table: summary on the terminal (default); csv, json: one row per "
-                   "metric, segment and window")
+                   "metric, view key and window")
+    p.add_argument("--view", action="append", metavar="NAME",
+                   help="rows of this view only (repeatable); 'segment' gives the full cross "
+                   "product of segment dimensions (default: every view the workers serve)")
     p.add_argument("--out", help="write here instead of stdout")
     p.add_argument("--send-invalid", action="store_true",
                    help="as replay --send-invalid: invalid lines reach the workers and count "
                    "as rejected (default: counted as not sent)")
+
+    p = command("views", cmd_views, "Print the Prometheus series the configured views give "
+                "for an event file (the series budget), per view and in total.")
+    p.add_argument("file", help="JSONL file, one event per line (as simulate --out writes)")
+    p.add_argument("--families", action="store_true", help="also count series per family")
+
+    p = command("rules", cmd_rules, "Generate the Prometheus recording rules of the configured "
+                "views (alerts/rules/cxpulse-views.rules.yml).")
+    p.add_argument("action", choices=["build"])
+    p.add_argument("--check", action="store_true",
+                   help="fail (exit 1) when the file differs from what would be generated")
+    p.add_argument("--out", help="write here instead of alerts/rules/cxpulse-views.rules.yml")
     return parser
 
 

@@ -16,7 +16,7 @@ from faust.types import EventT, StreamT, TopicT
 
 from metrics.contributions import Outcome
 from metrics.events import Limits, Rejection, decode_message, reasons
-from metrics.exposition import IngestMetrics
+from streams.serving.ingest import IngestMetrics
 from streams.stage1 import Stage1
 from streams.deadletter import deadletter_value
 from streams.settings import Settings

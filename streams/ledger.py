@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from metrics.components import add_into
 from metrics.contributions import (
     AgentCap,
     Applied,
@@ -30,6 +31,7 @@ from metrics.contributions import (
     Outcome,
     apply_event,
 )
+from metrics.views import Projector
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +103,12 @@ class Ledger:
 
     def __init__(self, partition: int, table: Any, rules: CatalogueRules, agents: AgentCap,
                  chunks: int, customer_ttl_s: float, route: Callable[[str], int],
+                 projector: Projector,
                  targets: int, detached: bool = False) -> None:
         self.partition = partition
         self.detached = detached  # never flushed (its partition was revoked)
-        self.route = route        # segment -> stage-2 partition
+        self.route = route        # view key -> stage-2 partition
+        self.projector = projector   # full segment -> view keys
         self.targets = targets    # stage-2 partitions
         self.table = table
         self.rules = rules
@@ -270,12 +274,17 @@ class Ledger:
             merged_slots.append((slot.topic, merged))
             by_target: dict[int, dict[str, dict[int, dict[str, Any]]]] = {}
             for (segment, minute), bucket in merged.buckets.items():
-                target = self.route(segment)
-                by_target.setdefault(target, {}).setdefault(segment, {})[minute] = bucket
+                for key, share in self.projector.project(segment, bucket):
+                    minutes = by_target.setdefault(self.route(key), {}).setdefault(key, {})
+                    found = minutes.get(minute)
+                    if found is None:
+                        minutes[minute] = share
+                    else:
+                        add_into(found, share)
             source = f"{slot.topic}:{self.partition}"
-            for target, segments in by_target.items():
+            for target, keys in by_target.items():
                 parts.setdefault(target, []).append(
-                    {"s": source, "lo": slot.lo, "hi": hi, "segs": segments})
+                    {"s": source, "lo": slot.lo, "hi": hi, "keys": keys})
         clock = self.clock()
         partials = [(target, message) for target in range(self.targets)
                     for message in _messages(clock, parts.get(target, []))]
@@ -319,17 +328,17 @@ class Ledger:
 
 def _messages(clock: float, parts: list[dict[str, Any]]) -> Iterator[bytes]:
     """One stage-2 message per partition and flush (the clock tick rides along), split by
-    segments when it would exceed MESSAGE_BUDGET bytes. Each segment's buckets are encoded
+    view keys when it would exceed MESSAGE_BUDGET bytes. Each key's buckets are encoded
     once; the message text is assembled from those pieces."""
     head = f'{{"tick":{json.dumps(clock)},"parts":['
     done: list[str] = []          # finished part texts of the current message
     size = 0
     for part in parts:
         opening = (f'{{"s":{json.dumps(part["s"])},"lo":{part["lo"]},"hi":{part["hi"]},'
-                   '"segs":{')
+                   '"keys":{')
         pieces: list[str] = []
-        for segment, buckets in part["segs"].items():
-            piece = f"{json.dumps(segment)}:{json.dumps(buckets)}"
+        for key, buckets in part["keys"].items():
+            piece = f"{json.dumps(key)}:{json.dumps(buckets)}"
             if size + len(piece) > MESSAGE_BUDGET and (pieces or done):
                 if pieces:
                     done.append(opening + ",".join(pieces) + "}}")

@@ -6,8 +6,10 @@ order the stream would see it: each line goes where ``cxpulse replay`` would sen
 topic of its type, partition from the customer key), and each source topic-partition is
 processed in file order with its own watermark. That makes it the oracle of the parity test.
 
-Rows are (metric, segment, window, window end, value) for every component and every figure
-(metrics.figures) of every segment, plus an "all segments" total whose segment fields are "*".
+Rows are (metric, view key, window, window end, value) for every component and every figure
+(metrics.figures) of every key of the chosen views (metrics/views.py): by default every view the
+workers serve, so the rows are what Prometheus gets; the pseudo-view ``segment`` gives the full
+cross product of segment dimensions instead. A dimension a view sums over is "*" in its rows.
 """
 
 import csv
@@ -24,7 +26,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from metrics.components import total
+from metrics.components import add_into, total
 from metrics.contributions import (
     SEGMENT_FIELDS,
     SEP,
@@ -35,12 +37,12 @@ from metrics.contributions import (
 )
 from metrics.events import decode_message, reasons
 from metrics.figures import Figure, backlog_figures, figures
+from metrics.views import View
 from metrics.windows import MINUTE_WINDOWS, WINDOWS, SegmentWindows
 from streams.producer import partition_for_key
 from streams.replay import _route_invalid
 from streams.settings import Settings
 
-ALL_SEGMENTS = SEP.join("*" for _ in SEGMENT_FIELDS)
 BACKLOG = "backlog"
 FORMATS = ("table", "csv", "json")
 #: Contributions are fed to the windows every this many events (bounds their memory).
@@ -50,7 +52,10 @@ DRAIN_EVERY = 10_000
 #: pruned bucket is outside every window at the final clock too, and :meth:`_Engine.finish`
 #: recomputes the totals from the kept buckets.
 ADVANCE_EVERY_S = 6 * 3600.0
-COLUMNS = ("kind", "metric", *SEGMENT_FIELDS, "window", "window_end", "window_end_s", "value")
+COLUMNS = ("kind", "metric", "view", *SEGMENT_FIELDS, "window", "window_end", "window_end_s",
+           "value")
+#: The pseudo-view of full segments (every dimension): rows for analysts, never served live.
+SEGMENT_VIEW = View("segment", SEGMENT_FIELDS, distribution=True)
 
 
 @dataclass
@@ -224,6 +229,29 @@ def build_report(source: str | Path | Iterable[bytes | str], settings: Settings,
 
 
 # -- rows ------------------------------------------------------------------------------------
+def view_windows(report: Report, view: View) -> dict[str, SegmentWindows]:
+    """Every key of ``view``: the window totals and backlog of its segments, summed, ending at
+    the report clock (what stage 2 holds for the key once every partial has arrived)."""
+    if view.name == SEGMENT_VIEW.name:
+        return {SEP.join((view.name, segment)): windows
+                for segment, windows in report.segments.items()}
+    keys: dict[str, SegmentWindows] = {}
+    for segment, windows in report.segments.items():
+        key = view.key_of(segment)
+        found = keys.get(key)
+        if found is None:
+            found = keys[key] = SegmentWindows()
+            found.advance(report.clock_s)
+            found.totals = {name: {} for name in WINDOWS}
+        for name in WINDOWS:
+            add_into(found.totals[name], {k: v for k, v in windows.totals[name].items()
+                                          if view.serves(k)})
+        add_into(found.backlog, {k: v for k, v in windows.backlog.items() if view.serves(k)})
+    # A key whose segments had nothing this view serves is no key of the view.
+    return {key: windows for key, windows in keys.items()
+            if windows.backlog or any(windows.totals.values())}
+
+
 def all_segments(report: Report) -> SegmentWindows:
     """The sum of every segment's window totals and backlog, ending at the report clock."""
     windows = SegmentWindows()
@@ -239,36 +267,56 @@ def window_end_s(windows: SegmentWindows, name: str) -> int:
     return windows.end_s if name in MINUTE_WINDOWS else windows.hour_end_s
 
 
-def segment_rows(report: Report, segment: str, windows: SegmentWindows) -> Iterator[Row]:
-    """Components then figures of each window of one segment, then its backlog."""
+def key_rows(report: Report, key: str, windows: SegmentWindows) -> Iterator[Row]:
+    """Components then figures of each window of one view key, then its backlog."""
     for name in WINDOWS:
         end_s = window_end_s(windows, name)
         bucket = windows.totals[name]
-        for key in sorted(bucket):
-            yield Row("component", key, segment, name, end_s, bucket[key])
+        for component in sorted(bucket):
+            yield Row("component", component, key, name, end_s, bucket[component])
         derived = figures(bucket, target=report.survey_target, min_sample=report.min_sample)
         for metric, value in derived.items():
-            yield Row("figure", metric, segment, name, end_s, value)
-    for key in sorted(windows.backlog):
-        yield Row("component", key, segment, BACKLOG, report.clock_s, windows.backlog[key])
+            yield Row("figure", metric, key, name, end_s, value)
+    for component in sorted(windows.backlog):
+        yield Row("component", component, key, BACKLOG, report.clock_s,
+                  windows.backlog[component])
     for metric, value in backlog_figures(windows.backlog, report.clock_s).items():
-        yield Row("figure", metric, segment, BACKLOG, report.clock_s, value)
+        yield Row("figure", metric, key, BACKLOG, report.clock_s, value)
 
 
-def report_rows(report: Report) -> Iterator[Row]:
-    """Every row: each segment in key order, then the "all segments" total."""
-    for segment in sorted(report.segments):
-        yield from segment_rows(report, segment, report.segments[segment])
-    if report.segments:
-        yield from segment_rows(report, ALL_SEGMENTS, all_segments(report))
+def report_rows(report: Report, views: Iterable[View]) -> Iterator[Row]:
+    """Every row of ``views``, view by view, each in key order."""
+    for view in views:
+        keyed = view_windows(report, view)
+        for key in sorted(keyed):
+            yield from key_rows(report, key, keyed[key])
 
 
-def row_record(row: Row) -> dict[str, Any]:
-    """A row as a flat dict of COLUMNS: one field per segment field, window end in ISO 8601."""
-    fields = dict(zip(SEGMENT_FIELDS, row.segment.split(SEP), strict=True))
+def row_record(row: Row, views: dict[str, View]) -> dict[str, Any]:
+    """A row as a flat dict of COLUMNS: the view, one field per segment dimension ("*" where
+    the view sums it away), window end in ISO 8601."""
+    name, *values = row.segment.split(SEP)
+    view = views[name]
+    fields = dict.fromkeys(SEGMENT_FIELDS, "*")
+    fields.update(zip(view.dimensions, values, strict=True))
     end = datetime.fromtimestamp(row.window_end_s, UTC).isoformat()
-    return {"kind": row.kind, "metric": row.metric, **fields, "window": row.window,
-            "window_end": end, "window_end_s": row.window_end_s, "value": row.value}
+    return {"kind": row.kind, "metric": row.metric, "view": name, **fields,
+            "window": row.window, "window_end": end, "window_end_s": row.window_end_s,
+            "value": row.value}
+
+
+def choose_views(available: dict[str, View], names: list[str] | None) -> list[View]:
+    """The views named (``segment`` for full segments), or every available view when None.
+
+    Raises ValueError naming the unknown views and the known ones.
+    """
+    known = {**available, SEGMENT_VIEW.name: SEGMENT_VIEW}
+    if not names:
+        return list(available.values())
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(f"unknown view {', '.join(unknown)}; known: {', '.join(known)}")
+    return [known[name] for name in dict.fromkeys(names)]
 
 
 def summary(report: Report) -> dict[str, Any]:
@@ -286,19 +334,21 @@ def summary(report: Report) -> dict[str, Any]:
 
 
 # -- writers ---------------------------------------------------------------------------------
-def write_csv(report: Report, handle: IO[str]) -> None:
-    """One CSV line per row, with a header of COLUMNS; None is an empty cell."""
+def write_csv(report: Report, views: list[View], handle: IO[str]) -> None:
+    """One CSV line per row of ``views``, with a header of COLUMNS; None is an empty cell."""
+    by_name = {view.name: view for view in views}
     writer = csv.DictWriter(handle, COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for row in report_rows(report):
-        writer.writerow(row_record(row))
+    for row in report_rows(report, views):
+        writer.writerow(row_record(row, by_name))
 
 
-def write_json(report: Report, handle: IO[str]) -> None:
-    """{"summary": ..., "rows": [...]}, written row by row (None is null)."""
+def write_json(report: Report, views: list[View], handle: IO[str]) -> None:
+    """{"summary": ..., "rows": [...]} for ``views``, written row by row (None is null)."""
+    by_name = {view.name: view for view in views}
     handle.write('{"summary": ' + json.dumps(summary(report)) + ', "rows": [')
-    for index, row in enumerate(report_rows(report)):
-        handle.write(("\n" if index == 0 else ",\n") + json.dumps(row_record(row)))
+    for index, row in enumerate(report_rows(report, views)):
+        handle.write(("\n" if index == 0 else ",\n") + json.dumps(row_record(row, by_name)))
     handle.write("\n]}\n")
 
 
@@ -345,23 +395,25 @@ def summary_tables(report: Report) -> list[Table]:
     return [counts, table, backlog]
 
 
-def write_report(report: Report, fmt: str, out: Path | None) -> None:
-    """Write ``report`` as ``fmt`` (table, csv, json) to ``out``, or to stdout when None."""
+def write_report(report: Report, fmt: str, out: Path | None, views: list[View]) -> None:
+    """Write ``report`` as ``fmt`` (table, csv, json) to ``out``, or to stdout when None;
+    csv and json hold the rows of ``views``."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if out is None:
-        _write(report, fmt, sys.stdout, Console())
+        _write(report, fmt, sys.stdout, Console(), views)
         sys.stdout.flush()
         return
     with out.open("w", encoding="utf-8", newline="") as handle:
-        _write(report, fmt, handle, Console(file=handle, width=120, color_system=None))
+        _write(report, fmt, handle, Console(file=handle, width=120, color_system=None), views)
 
 
-def _write(report: Report, fmt: str, handle: IO[str], console: Console) -> None:
+def _write(report: Report, fmt: str, handle: IO[str], console: Console,
+           views: list[View]) -> None:
     if fmt == "csv":
-        write_csv(report, handle)
+        write_csv(report, views, handle)
     elif fmt == "json":
-        write_json(report, handle)
+        write_json(report, views, handle)
     else:
         for table in summary_tables(report):
             console.print(table)

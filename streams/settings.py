@@ -11,6 +11,17 @@ from metrics.calls import CallRules
 from metrics.contributions import CatalogueRules
 from metrics.events import Limits
 from metrics.tickets import ResponseBands
+from metrics.views import View
+
+#: Until the data configuration file lands: the default views (docs/metrics.md, "Views").
+_DEFAULT_VIEWS = (
+    View("all", (), counters=True, distribution=True),
+    View("region", ("region",), counters=True),
+    View("queue", ("queue",), frozenset({"calls", "tickets", "fcr"}), counters=True),
+    View("channel", ("channel",)),
+    View("journey", ("business_line", "journey_stage"), frozenset({"tickets", "surveys"})),
+)
+_AGENT_VIEW = View("agent", ("agent",), frozenset({"calls"}), max_keys=200)
 
 
 class Settings(BaseSettings):
@@ -157,6 +168,21 @@ class Settings(BaseSettings):
             agent_cut=self.agent_cut,
             agent_cap=self.agent_cap,
         )
+
+    def active_views(self) -> dict[str, View]:
+        """The views stage 1 routes to and /metrics serves (the agent view with the agent
+        cut only)."""
+        views = [*_DEFAULT_VIEWS, *((_AGENT_VIEW,) if self.agent_cut else ())]
+        return {view.name: view for view in views}
+
+    def configured_views(self) -> dict[str, View]:
+        """Every configured view, whether or not this deployment's agent cut enables it (the
+        recording rules cover them all)."""
+        return {view.name: view for view in (*_DEFAULT_VIEWS, _AGENT_VIEW)}
+
+    def exported_windows(self) -> tuple[str, ...]:
+        """The live windows /metrics exports per view key."""
+        return ("1h", "24h")
 
     @property
     def bootstrap_servers(self) -> list[str]:

@@ -27,14 +27,14 @@ import time
 from collections import Counter
 from typing import Any
 
-from metrics.component_metrics import StageOneCounters
-from metrics.components import is_backlog_key
 from metrics.contributions import AgentCap
-from metrics.exposition import IngestMetrics
+from metrics.views import Projector, View
 from streams.flushing import current_event_of, drop_revoked, write, written
 from streams.ledger import Ledger, Snapshot, meta_key
 from streams.positions import Positions, is_stale
 from streams.producer import partition_for_key
+from streams.serving.counters import ViewCounters
+from streams.serving.ingest import IngestMetrics
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,8 @@ class Stage1:
     """Ledgers of the partitions this worker processes, and their flushes."""
 
     def __init__(self, app: Any, settings: Settings, table: Any, partials: Any,
-                 metrics: IngestMetrics, counters: StageOneCounters) -> None:
+                 metrics: IngestMetrics, counters: ViewCounters,
+                 views: dict[str, View]) -> None:
         self.app = app
         self.settings = settings
         self.table = table
@@ -53,6 +54,7 @@ class Stage1:
         self.counters = counters
         self.rules = settings.catalogue_rules()
         self.agents = AgentCap(settings.agent_cut, settings.agent_cap)
+        self.projector = Projector(views.values())
         self.ledgers: dict[int, Ledger] = {}
         self.totals: Counter[tuple[str, str]] = Counter()  # (topic, outcome) since start
         self.active: set[int] = set()
@@ -60,11 +62,11 @@ class Stage1:
         self.positions = Positions(app, metrics.source_seeks, metrics.source_skipped)
         self._targets = list(range(settings.topic_partitions))
 
-    def route(self, segment: str) -> int:
-        """The stage-2 partition of ``segment`` (Kafka's default murmur2 partitioning)."""
-        target = self._routes.get(segment)
+    def route(self, key: str) -> int:
+        """The stage-2 partition of view key ``key`` (Kafka's default murmur2 partitioning)."""
+        target = self._routes.get(key)
         if target is None:
-            target = self._routes[segment] = partition_for_key(segment.encode(), self._targets)
+            target = self._routes[key] = partition_for_key(key.encode(), self._targets)
         return target
 
     def assign(self, partitions: set[int]) -> None:
@@ -119,8 +121,8 @@ class Stage1:
         return self.ledger(message.partition)
 
     def _throwaway(self, partition: int) -> Ledger:
-        return Ledger(partition, {}, self.rules, self.agents, 1, 0.0, self.route, 0,
-                      detached=True)
+        return Ledger(partition, {}, self.rules, self.agents, 1, 0.0, self.route,
+                      self.projector, 0, detached=True)
 
     def ledger(self, partition: int) -> Ledger:
         ledger = self.ledgers.get(partition)
@@ -133,7 +135,8 @@ class Stage1:
                 return self._throwaway(partition)
             ledger = self.ledgers[partition] = Ledger(
                 partition, self.table, self.rules, self.agents, self.settings.state_chunks,
-                self.settings.customer_ttl_s, self.route, self.settings.topic_partitions)
+                self.settings.customer_ttl_s, self.route, self.projector,
+                self.settings.topic_partitions)
         return ledger
 
     def due(self, ledger: Ledger, now: float) -> bool:
@@ -199,10 +202,8 @@ class Stage1:
         metrics.dedupe_forgotten.inc(pending.forgotten)
         if pending.evicted:
             metrics.customers_evicted.labels("ttl").inc(pending.evicted)
-        for _, out in snap.contributions:
-            for (segment, _minute), bucket in out.buckets.items():
-                self.counters.add(segment, {k: v for k, v in bucket.items()
-                                            if not is_backlog_key(k)})
+        self.counters.add((segment, bucket) for _, out in snap.contributions
+                          for (segment, _minute), bucket in out.buckets.items())
         metrics.flushes.inc()
         metrics.agent_overflow.set(self.agents.overflowed)
 

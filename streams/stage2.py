@@ -1,13 +1,19 @@
-"""Stage 2: merge partials into per-segment windows, keyed by segment, replay-safe by offsets.
+"""Stage 2: merge partials into per-view-key windows, replay-safe by offsets.
 
-Stage 1 routes each segment to one cx.partials partition (murmur2 of the segment, as Kafka's
-default partitioner would) and sends one message per partition and flush holding every segment
-partial for it, with its clock tick, so each segment lives in exactly one stage-2 partition and
-on one worker. A partial carries the source partition and offset range it covers; a segment's
-windows remember the highest offset applied per source and ignore anything at or below it.
-Window records (key ``<partition>|<segment>``) and the partition's clock are written to a
-changelogged table every ``stage2_flush_interval_s``, and only then are the partials acked: a
-crash replays them into the recovered windows, where the applied offsets make them harmless.
+Stage 1 projects its full-segment components onto the configured views (metrics/views.py) and
+routes each view key to one cx.partials partition (murmur2 of the key, as Kafka's default
+partitioner would), one message per partition and flush with its clock tick, so each view key
+lives in exactly one stage-2 partition and on one worker. A partial carries the source partition
+and offset range it covers; a key's windows remember the highest offset applied per source and
+ignore anything at or below it. Window records (key ``<partition>|<view key>``) and the
+partition's clock are written to a changelogged table every ``stage2_flush_interval_s``, and
+only then are the partials acked: a crash replays them into the recovered windows, where the
+applied offsets make them harmless.
+
+Each partition admits at most ``max_keys`` keys per view (first come; keys with saved windows
+are admitted on load); the rest fold into the view's ``other`` key. At every flush the part
+publishes immutable copies of its keys' exported windows (streams/serving/windows.py), which
+is all /metrics ever reads.
 """
 
 import json
@@ -19,9 +25,12 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from metrics.components import Bucket, add_into
+from metrics.views import KeyCap, View, view_name
 from metrics.windows import SegmentWindows
 from streams.flushing import current_event_of, drop_revoked, write, written
 from streams.positions import Positions, is_stale
+from streams.serving.windows import KeyTotals
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,7 +45,8 @@ class Stage2Metrics:
         self.partials = Counter(
             "cxpulse_partials",
             "Partials read by stage 2, by result: applied, replayed (offsets already applied, "
-            "ignored) or overlap (applied, but its range overlapped one already applied).",
+            "ignored), overlap (applied, but its range overlapped one already applied) or "
+            "unknown_view (for a view this worker's configuration lacks: dropped).",
             ["result"], registry=registry)
         self.expired = Counter(
             "cxpulse_partial_buckets_expired",
@@ -46,9 +56,15 @@ class Stage2Metrics:
             "cxpulse_window_clock_timestamp_seconds",
             "Event-time clock the windows of this stage-2 partition end at (newest event time "
             "stage 1 reported).", ["partition"], registry=registry)
+        self.folded = Counter(
+            "cxpulse_view_partials_folded",
+            "Partials of view keys past their view's max_keys in a stage-2 partition, merged "
+            "into the view's other key instead. Any increase: raise max_keys or drop the view.",
+            ["view"], registry=registry)
         self.applied = self.partials.labels("applied")
         self.replayed = self.partials.labels("replayed")
         self.overlap = self.partials.labels("overlap")
+        self.unknown_view = self.partials.labels("unknown_view")
 
 
 @dataclass
@@ -56,8 +72,10 @@ class Part:
     """The windows of one stage-2 partition."""
 
     partition: int
-    segments: dict[str, SegmentWindows] = field(default_factory=dict)
+    cap: KeyCap
+    keys: dict[str, SegmentWindows] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)
+    published: dict[str, KeyTotals] = field(default_factory=dict)   # replaced whole, never changed
     events: list[Any] = field(default_factory=list)
     clock: float = 0.0
     last_event: Any = None
@@ -72,8 +90,11 @@ class Stage2:
     """Stage-2 parts of the partitions this worker owns."""
 
     def __init__(self, app: Any, settings: Settings, table: Any, metrics: Stage2Metrics,
-                 positions: Positions) -> None:
+                 positions: Positions, views: dict[str, View],
+                 windows: tuple[str, ...]) -> None:
         self.app = app
+        self.views = views
+        self.windows = windows   # the windows /metrics exports
         self.positions = positions
         self.settings = settings
         self.table = table
@@ -89,24 +110,27 @@ class Stage2:
         part = self.parts.get(partition)
         if part is None:
             if partition not in self.active:
-                return Part(partition, detached=True)  # in flight across a revocation
+                # in flight across a revocation
+                return Part(partition, KeyCap(self.views), detached=True)
             part = self.parts[partition] = self._load(partition)
         return part
 
     def _load(self, partition: int) -> Part:
         """Read every window record of ``partition`` from the (recovered) table."""
-        part = Part(partition)
+        part = Part(partition, KeyCap(self.views))
         prefix = f"{partition}|"
         for key, raw in self.table.items():
             name = key.decode()
             if not name.startswith(prefix) or raw is None:
                 continue
-            segment = name[len(prefix):]
-            if segment == CLOCK:
+            view_key = name[len(prefix):]
+            if view_key == CLOCK:
                 saved = json.loads(raw)
                 part.clock, part.next_offset = saved["t"], saved["o"]
-            else:
-                part.segments[segment] = SegmentWindows.from_json(json.loads(raw))
+            elif view_name(view_key) in self.views:   # a view since removed stays unread
+                part.keys[view_key] = SegmentWindows.from_json(json.loads(raw))
+                part.cap.admitted.setdefault(view_name(view_key), set()).add(view_key)
+        self._publish(part, part.keys)
         return part
 
     async def in_order(self, event: Any) -> bool:
@@ -135,10 +159,10 @@ class Stage2:
             part.clock = value["tick"]
         for partial in value["parts"]:
             source, lo, hi = partial["s"], partial["lo"], partial["hi"]
-            for segment, buckets in partial["segs"].items():
-                windows = part.segments.get(segment)
+            for key, buckets in self._admitted(part, partial["keys"]).items():
+                windows = part.keys.get(key)
                 if windows is None:
-                    windows = part.segments[segment] = SegmentWindows()
+                    windows = part.keys[key] = SegmentWindows()
                 result = windows.apply_partial(source, lo, hi, buckets)
                 if not result.applied:
                     self.metrics.replayed.inc()
@@ -146,13 +170,43 @@ class Stage2:
                 (self.metrics.overlap if result.overlap else self.metrics.applied).inc()
                 if result.overlap:
                     log.warning("partial %s (%d, %d] overlaps one already applied to %s",
-                                source, lo, hi, segment)
+                                source, lo, hi, key)
                 self.metrics.expired.inc(result.expired_buckets)
-                part.dirty.add(segment)
+                part.dirty.add(key)
         part.events.append(event)
         part.last_event = event
         part.next_offset = message.offset + 1
         part.started = True
+
+    def _admitted(self, part: Part, keys: dict[str, Any]) -> dict[str, Any]:
+        """``keys`` (view key -> minute buckets) with keys past their view's cap merged into
+        the view's other key, so one partial applies once to each key it touches."""
+        out: dict[str, Any] = {}
+        for key, buckets in keys.items():
+            if view_name(key) not in self.views:
+                # Sent by a stage 1 with another view configuration (a rolling change).
+                self.metrics.unknown_view.inc()
+                continue
+            admitted = part.cap.admit(key)
+            if admitted == key:
+                out[key] = buckets
+                continue
+            self.metrics.folded.labels(view_name(key)).inc()
+            merged: dict[str, Bucket] = out.setdefault(admitted, {})
+            for minute, bucket in buckets.items():
+                add_into(merged.setdefault(minute, {}), bucket)
+        return out
+
+    def _publish(self, part: Part, keys: Any) -> None:
+        """Replace the part's published snapshot with fresh copies of ``keys``' windows."""
+        if not keys:
+            return
+        fresh = dict(part.published)
+        for key in keys:
+            windows = part.keys[key]
+            fresh[key] = KeyTotals(key, {name: dict(windows.totals[name])
+                                         for name in self.windows}, dict(windows.backlog))
+        part.published = fresh
 
     def due(self, part: Part, now: float) -> bool:
         return bool(part.events) and not part.flushing and (
@@ -169,17 +223,23 @@ class Stage2:
         if part.detached:
             return
         records = []
-        for segment in sorted(part.dirty):
-            windows = part.segments[segment]
+        moved = set()
+        for key, windows in part.keys.items():
+            end_s = windows.end_s
             windows.advance(part.clock)   # prunes what left the windows before it is saved
-            records.append((f"{part.partition}|{segment}".encode(),
-                            json.dumps(windows.to_json()).encode()))
+            if windows.end_s != end_s:
+                moved.add(key)
+        for key in sorted(part.dirty):
+            records.append((f"{part.partition}|{key}".encode(),
+                            json.dumps(part.keys[key].to_json()).encode()))
+        self._publish(part, part.dirty | moved)
         # The clock and the offset of the partials these records cover (the restart point).
         records.append((f"{part.partition}|{CLOCK}".encode(),
                         json.dumps({"t": part.clock, "o": part.next_offset}).encode()))
         events, part.events = part.events, []
         part.dirty = set()
         part.flushing = True
+        self.metrics.clock.labels(str(part.partition)).set(part.clock)
         try:
             with current_event_of(part.last_event):
                 await written([write(self.table, part.partition, key, value)
@@ -191,18 +251,24 @@ class Stage2:
             for item in events:
                 item.ack()
 
-    def owned(self, partitions: set[int]) -> Iterator[tuple[str, SegmentWindows]]:
-        """(segment, windows) of ``partitions`` advanced to their clock, for the exporter."""
+    def load_assigned(self) -> None:
+        """Timer: load the parts of assigned partitions no partial has reached yet, so an idle
+        partition's saved windows are served after a restart. Not while the table is being
+        (or about to be) restored: a part loaded then would stay half empty."""
         if getattr(self.app, "in_recovery", False) or getattr(self.app, "rebalancing", False):
-            # The table is being (or about to be) restored: a part loaded now would stay
-            # half empty. Export nothing rather than half of it.
             return
-        for partition in sorted(partitions):
+        for partition in sorted(self.active - set(self.parts)):
             part = self.part(partition)
             self.metrics.clock.labels(str(partition)).set(part.clock)
-            for segment, windows in part.segments.items():
-                windows.advance(part.clock)
-                yield segment, windows
+
+    def published(self, partitions: set[int]) -> Iterator[KeyTotals]:
+        """The latest published windows of ``partitions``; safe from any thread (it reads only
+        references that flushes replace whole)."""
+        parts = dict(self.parts)
+        for partition in sorted(partitions):
+            part = parts.get(partition)
+            if part is not None and not part.detached:
+                yield from list(part.published.values())
 
     async def revoke(self, partitions: set[int]) -> None:
         self.active -= partitions

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from streams.broker import EmbeddedBroker
+from streams.monitoring import PROMETHEUS_CANDIDATES, find_binary, prometheus_config, write_yaml
 from streams.processes import Child, free_port, wait_http
 from streams.settings import Settings
 from streams.topics import create_topics
@@ -74,3 +75,30 @@ def start_worker(
 def _no_proxy() -> None:
     """Loopback HTTP must never go through a proxy from the environment."""
     os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+
+
+@pytest.fixture
+def start_prometheus(tmp_path: Path) -> Iterator[Callable[[list[int]], str]]:
+    """Start the real Prometheus (installed by the project's set-up) scraping the given worker
+    ports every second with the repo's rules; returns its base URL. Stopped at teardown."""
+    children: list[Child] = []
+
+    def start(worker_ports: list[int]) -> str:
+        binary = find_binary(PROMETHEUS_CANDIDATES)
+        assert binary, "Prometheus is missing: `make setup` installs it"
+        port = free_port()
+        folder = tmp_path / f"prometheus-{port}"
+        config = write_yaml(folder / "prometheus.yml",
+                            prometheus_config(worker_ports, None, scrape_interval_s=1))
+        child = Child("prometheus", [
+            binary, f"--config.file={config}", f"--storage.tsdb.path={folder / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ], folder / "prometheus.log")
+        children.append(child.start())
+        url = f"http://127.0.0.1:{port}"
+        wait_http(url + "/-/ready", 30, child)
+        return url
+
+    yield start
+    for child in children:
+        child.stop()

@@ -1,13 +1,20 @@
 """Comparing what workers expose with what ``cxpulse report`` computes from the same file."""
 
+import json
 import math
+import urllib.parse
+import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-from metrics.component_metrics import StageOneCounters, WindowGauges
-from metrics.components import is_backlog_key
-from streams.report import Report
+from alerts.recording import RATIOS, Ratio, level, view_rules
+from metrics.figures import figures
+from metrics.questionnaires import CATALOGUE
+from metrics.views import View, key_labels
+from streams.report import Report, view_windows
 from streams.scrape import scrape
+from streams.serving.budget import report_counters, report_key_totals
+from streams.serving.windows import WindowCollector
 from streams.simulate.config import SimulatorConfig
 from streams.simulate.generator import generate
 from streams.traffic import item_bytes
@@ -36,19 +43,18 @@ def _collected(collector) -> Series:
     return out
 
 
-def expected_windows(report: Report) -> Series:
-    """Every window gauge (components, ratios, indices) and backlog gauge, from the report."""
-    return _collected(WindowGauges(lambda: report.segments.items(),
-                                   target=report.survey_target, min_sample=report.min_sample))
+def expected_windows(report: Report, views: dict[str, View],
+                     windows: tuple[str, ...]) -> Series:
+    """Every window gauge (components, ratios, indices) and backlog gauge of every view key,
+    from the report."""
+    totals = report_key_totals(report, views.values(), windows)
+    return _collected(WindowCollector(lambda: totals, views, CATALOGUE,
+                                      lambda q, d: report.survey_target, report.min_sample))
 
 
-def expected_counters(report: Report) -> Series:
-    """Stage-1 component counters summed over workers: all-time totals per segment."""
-    counters = StageOneCounters()
-    for segment, windows in report.segments.items():
-        counters.add(segment, {key: value for key, value in windows.totals["30d"].items()
-                               if not is_backlog_key(key)})
-    return _collected(counters)
+def expected_counters(report: Report, views: dict[str, View]) -> Series:
+    """Stage-1 component counters of the counter views, summed over workers."""
+    return _collected(report_counters(report, views, CATALOGUE))
 
 
 def exposed(urls: list[str], prefixes: tuple[str, ...]) -> Series:
@@ -87,3 +93,81 @@ def counter_series(urls: list[str], expected: Series) -> Series:
     names = {name for name, _ in expected}
     return {key: value for key, value in exposed(urls, ("cxpulse_",)).items()
             if key[0] in names}
+
+
+def promql(base: str, expr: str) -> Series:
+    """An instant query's samples as Series (``__name__`` dropped)."""
+    query = urllib.parse.urlencode({"query": expr})
+    with urllib.request.urlopen(f"{base}/api/v1/query?{query}", timeout=20) as answer:
+        data = json.loads(answer.read())
+    assert data["status"] == "success", data
+    out: Series = {}
+    for item in data["data"]["result"]:
+        labels = {k: v for k, v in item["metric"].items() if k != "__name__"}
+        out[_series(item["metric"].get("__name__", expr), labels)] = float(item["value"][1])
+    return out
+
+
+def view_sums(base: str, view: str) -> Series:
+    """Every window and backlog series of ``view``, summed across workers by PromQL."""
+    found = promql(base, f'sum by (__name__, view, region, channel, queue, business_line, '
+                         f'journey_stage, customer_type, agent, window, kind, points, band, '
+                         f'clock, questionnaire, dimension, score) '
+                         f'({{__name__=~"cxpulse_window_.+|cxpulse_tickets_open.*",'
+                         f'view="{view}"}})')
+    return {key: value for key, value in found.items()
+            if key[0] != "cxpulse_window_clock_timestamp_seconds"}
+
+
+def expected_rules(report: Report, view: View, windows: tuple[str, ...]) -> Series:
+    """What each recording rule of ``view`` must give, from the report's figures."""
+    rules = view_rules(view, CATALOGUE, lambda q, d: report.survey_target)["rules"]
+    ratios = {f"{level(view, r.extra)}:{r.metric}:{r.operation}": r for r in RATIOS}
+    out: Series = {}
+    for key, found in view_windows(report, view).items():
+        labels = key_labels({view.name: view}, key)
+        for window in windows:
+            values = figures(found.totals[window], CATALOGUE, report.survey_target,
+                             report.min_sample)
+            for rule in rules:
+                name = rule["record"]
+                if name.endswith(":zero"):
+                    continue
+                for figure, value in values.items():
+                    extra = _rule_labels(name, ratios.get(name), figure, rule)
+                    if extra is not None and value is not None:
+                        out[_series(name, {**labels, "window": window, **extra})] = value
+    return out
+
+
+def _rule_labels(name: str, ratio: Ratio | None, figure: str,
+                 rule: dict) -> dict[str, str] | None:
+    """The labels of rule ``name`` whose sample equals report figure ``figure``, or None when
+    the figure is not this rule's."""
+    parts = figure.split(".")
+    if ratio is not None:
+        template = ratio.figure.split(".")
+        if len(template) != len(parts):
+            return None
+        extra: dict[str, str] = {}
+        for want, got in zip(template, parts):
+            if want.startswith("{"):
+                extra[want.strip("{}")] = got
+            elif want != got:
+                return None
+        return extra
+    if parts[0] != "surveys":
+        return None
+    static = rule.get("labels", {})
+    if static.get("questionnaire") not in (None, parts[1]):
+        return None
+    if name.endswith(":cxpulse_survey_index:ratio") and parts[-1] == "index":
+        return {"questionnaire": parts[1], "dimension": parts[2]}
+    if name.endswith(":cxpulse_survey_gap_to_target:responses") and parts[-1] == "gap_to_target":
+        dims = rule["expr"].split('dimension=~"', 1)[1].split('"', 1)[0].split("|")
+        if parts[2] not in dims:
+            return None
+        return {"questionnaire": parts[1], "dimension": parts[2], "target": static["target"]}
+    if name.endswith(":cxpulse_survey_overall_index:mean") and parts[-1] == "overall_index":
+        return {"questionnaire": parts[1]}
+    return None

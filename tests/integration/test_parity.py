@@ -1,6 +1,8 @@
 """Parity: a 100,000-event simulated file replayed through the real broker into two workers
-exposes exactly what ``cxpulse report`` computes from the same file, also when one worker is
-killed with SIGKILL in the middle of the replay and restarted."""
+exposes, for every view, exactly what ``cxpulse report`` computes from the same file, also when
+one worker is killed with SIGKILL in the middle of the replay and restarted; a real Prometheus
+scraping the two workers sums the same components and its recording rules give the report's
+figures."""
 
 import json
 import os
@@ -15,13 +17,17 @@ import pytest
 
 from streams.report import build_report
 from streams.scrape import scrape, total
+from streams.serving.windows import RATIO_FAMILIES
 from streams.settings import Settings
 from tests.integration.helpers import wait_until
 from tests.integration.parity import (
     counter_series,
     differences,
     expected_counters,
+    expected_rules,
     expected_windows,
+    promql,
+    view_sums,
     window_series,
     write_simulated,
 )
@@ -29,6 +35,9 @@ from tests.integration.parity import (
 pytestmark = pytest.mark.integration
 START = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
 EVENTS = 100_000
+SETTINGS = Settings()
+VIEWS = SETTINGS.active_views()
+WINDOWS = SETTINGS.exported_windows()
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +93,20 @@ def _await_windows(urls, expected, all_counted=True, timeout_s=300) -> None:
     raise AssertionError("windows differ from the report:\n" + "\n".join(problems))
 
 
-def test_two_workers_expose_what_the_report_computes(broker, start_worker, simulated):
+def _await_prometheus(base: str, expected_of, actual_of, timeout_s: float = 90) -> None:
+    """Wait until Prometheus has scraped (and evaluated) what the report expects."""
+    deadline = time.monotonic() + timeout_s
+    problems: list[str] = ["never queried"]
+    while time.monotonic() < deadline:
+        problems = differences(expected_of(), actual_of())
+        if not problems:
+            return
+        time.sleep(2)
+    raise AssertionError("Prometheus differs from the report:\n" + "\n".join(problems))
+
+
+def test_two_workers_expose_what_the_report_computes(broker, start_worker, start_prometheus,
+                                                     simulated):
     path, report = simulated
     workers = [start_worker("w1"), start_worker("w2")]
     urls = [w.metrics_url for w in workers]
@@ -92,9 +114,26 @@ def test_two_workers_expose_what_the_report_computes(broker, start_worker, simul
     replay = _replay(broker, path)
     assert replay.wait(timeout=600) == 0, replay.stderr.read()[-2000:]
 
-    _await_windows(urls, expected_windows(report))
-    expected = expected_counters(report)
+    expected_gauges = expected_windows(report, VIEWS, WINDOWS)
+    assert {dict(labels)["view"] for _, labels in expected_gauges} == set(VIEWS)
+    _await_windows(urls, expected_gauges)
+    expected = expected_counters(report, VIEWS)
     assert differences(expected, counter_series(urls, expected)) == []
+
+    # A real Prometheus: PromQL sums across the workers, and the recording rules.
+    prometheus = start_prometheus([int(url.rsplit(":", 1)[1].split("/")[0]) for url in urls])
+    for name, view in VIEWS.items():
+        want = {key: value for key, value in expected_gauges.items()
+                if dict(key[1])["view"] == name and key[0] not in RATIO_FAMILIES}
+        _await_prometheus(prometheus, lambda: want,
+                          lambda: {k: v for k, v in view_sums(prometheus, name).items()
+                                   if k[0] not in RATIO_FAMILIES})
+        rules = expected_rules(report, view, WINDOWS)
+        assert rules, f"no recording rule has a figure for view {name}"
+        records = sorted({key[0] for key in rules})
+        _await_prometheus(prometheus, lambda: rules,
+                          lambda: {k: v for record in records
+                                   for k, v in promql(prometheus, record).items()})
     counts = {outcome: sum(c[outcome] for c in report.counts.values())
               for outcome in ("accepted", "duplicate", "late")}
     scraped = [scrape(url, timeout_s=60) for url in urls]

@@ -14,7 +14,8 @@ from streams.cli import build_parser, main
 from streams.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
-COMMANDS = ["up", "broker", "topics", "worker", "simulate", "replay", "schema", "report"]
+COMMANDS = ["up", "broker", "topics", "worker", "simulate", "replay", "schema", "report",
+            "views", "rules"]
 
 
 @pytest.fixture(autouse=True)

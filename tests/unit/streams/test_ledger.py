@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from metrics.contributions import AgentCap, CatalogueRules, Contributions, apply_event
+from metrics.contributions import SEGMENT_FIELDS, AgentCap, CatalogueRules, Contributions, apply_event
 from metrics.events import CallEvent
+from metrics.views import Projector, View
 from streams import ledger as ledger_module
 from streams.ledger import Ledger, Snapshot, chunk_key, meta_key
 from tests import factories
@@ -43,9 +44,14 @@ def call(customer: str, seconds: float, **overrides: Any) -> CallEvent:
         factories.call(customer_id=customer, occurred_at=moment, **overrides))
 
 
-def ledger(table: dict[bytes, bytes], route: Any = lambda segment: 0, targets: int = 2) -> Ledger:
+#: A view of every dimension: its keys are "seg|" + the full segment.
+FULL = View("seg", SEGMENT_FIELDS)
+
+
+def ledger(table: dict[bytes, bytes], route: Any = lambda key: 0, targets: int = 2,
+           views: tuple[View, ...] = (FULL,)) -> Ledger:
     return Ledger(PARTITION, table, RULES, AgentCap(False, 200), CHUNKS, 30 * 86_400.0,
-                  route, targets)
+                  route, Projector(views), targets)
 
 
 def feed(book: Ledger, events: list[tuple[int, CallEvent]]) -> list[Any]:
@@ -58,7 +64,8 @@ def feed(book: Ledger, events: list[tuple[int, CallEvent]]) -> list[Any]:
 
 
 def expected_buckets(events: list[CallEvent]) -> dict[str, dict[str, dict[str, Any]]]:
-    """{segment: {minute (JSON string): bucket}} of ``events`` applied to fresh records."""
+    """{"seg|" + segment: {minute (JSON string): bucket}} of ``events`` applied to fresh
+    records."""
     out = Contributions()
     records: dict[str, dict[str, Any]] = {}
     for event in events:
@@ -66,7 +73,7 @@ def expected_buckets(events: list[CallEvent]) -> dict[str, dict[str, dict[str, A
                     AgentCap(False, 200), out)
     result: dict[str, dict[str, dict[str, Any]]] = {}
     for (segment, minute), bucket in out.buckets.items():
-        result.setdefault(segment, {})[str(minute)] = bucket
+        result.setdefault(FULL.key_of(segment), {})[str(minute)] = bucket
     return result
 
 
@@ -103,7 +110,7 @@ def test_snapshot_sends_one_message_per_target_with_tick_and_offset_range():
     assert snap.clock == clock
     assert decoded(snap) == [
         (0, {"tick": clock, "parts": [{"s": SOURCE, "lo": 9, "hi": 13,
-                                       "segs": expected_buckets([e for _, e in events])}]}),
+                                       "keys": expected_buckets([e for _, e in events])}]}),
         (1, {"tick": clock, "parts": []}),
     ]
 
@@ -116,11 +123,35 @@ def test_snapshot_routes_each_segment_to_its_target():
     messages = dict(decoded(book.snapshot()))
 
     assert messages[0]["parts"] == [{"s": SOURCE, "lo": -1, "hi": 1,
-                                     "segs": expected_buckets([phone])}]
+                                     "keys": expected_buckets([phone])}]
     assert messages[1]["parts"] == [{"s": SOURCE, "lo": -1, "hi": 1,
-                                     "segs": expected_buckets([web])}]
-    assert set(expected_buckets([phone])) == {PHONE}
-    assert set(expected_buckets([web])) == {WEB}
+                                     "keys": expected_buckets([web])}]
+    assert set(expected_buckets([phone])) == {"seg|" + PHONE}
+    assert set(expected_buckets([web])) == {"seg|" + WEB}
+
+
+def test_snapshot_sums_segments_into_view_keys_and_routes_each_key():
+    phone, web = call("d", 0.0), call("b", 1.0, channel="web", queue="q-desk")
+    views = (View("all"), View("channel", ("channel",)),
+             View("journey", ("business_line", "journey_stage"), frozenset({"surveys"})))
+    book = ledger({}, route=lambda key: 1 if key == "channel|web" else 0, views=views)
+    feed(book, [(0, phone), (1, web)])
+
+    messages = dict(decoded(book.snapshot()))
+
+    both, only_phone, only_web = (expected_buckets(events) for events in
+                                  ([phone, web], [phone], [web]))
+    minute = str(M0)
+    summed = {k: only_phone["seg|" + PHONE][minute].get(k, 0)
+              + only_web["seg|" + WEB][minute].get(k, 0)
+              for k in {*only_phone["seg|" + PHONE][minute], *only_web["seg|" + WEB][minute]}}
+    assert len(both) == 2 and summed["calls/offered"] == 2
+    [to_zero] = messages[0]["parts"]
+    [to_one] = messages[1]["parts"]
+    # "journey" serves surveys only: a call gives it no key at all.
+    assert to_zero["keys"] == {"all": {minute: summed},
+                               "channel|phone": only_phone["seg|" + PHONE]}
+    assert to_one["keys"] == {"channel|web": only_web["seg|" + WEB]}
 
 
 def test_snapshot_meta_marks_the_cut_not_sent_and_sent_marks_it_sent():
@@ -158,7 +189,7 @@ def test_second_snapshot_starts_where_the_first_cut():
     snap = book.snapshot()
 
     assert decoded(snap)[0][1]["parts"] == [{"s": SOURCE, "lo": 13, "hi": 14,
-                                             "segs": expected_buckets([later])}]
+                                             "keys": expected_buckets([later])}]
     assert [bound[0] for bound in json.loads(snap.meta)["bounds"][TOPIC]] == [13, 14]
     assert [key for key, _ in snap.chunks] == [chunk_key(PARTITION, 0)]
 
@@ -209,7 +240,7 @@ def test_replay_with_cut_not_sent_cuts_the_same_range():
     # exactly as the first run would have sent it.
     everything = [event for (_, event) in events]
     assert decoded(snap)[0][1]["parts"] == [{"s": SOURCE, "lo": 9, "hi": 13,
-                                             "segs": expected_buckets(everything)}]
+                                             "keys": expected_buckets(everything)}]
 
 
 def test_replay_past_the_cut_opens_a_new_slot_after_it():
@@ -223,7 +254,7 @@ def test_replay_past_the_cut_opens_a_new_slot_after_it():
     assert sorted(book.slots, key=str) == [(TOPIC, 13, None), (TOPIC, 9, 13)]
     parts = decoded(book.snapshot())[0][1]["parts"]
     assert sorted((part["lo"], part["hi"]) for part in parts) == [(9, 13), (13, 14)]
-    assert [part["segs"] for part in parts if part["lo"] == 13] == [expected_buckets([later])]
+    assert [part["keys"] for part in parts if part["lo"] == 13] == [expected_buckets([later])]
 
 
 def test_replay_from_a_committed_offset_resumes_after_earlier_cuts():
@@ -237,8 +268,8 @@ def test_replay_from_a_committed_offset_resumes_after_earlier_cuts():
     parts = decoded(book.snapshot())[0][1]["parts"]
     # The cut was never marked sent: its outboxes go again (stage 2 ignores what it has).
     everything = [event for (_, event) in events]
-    assert parts == [{"s": SOURCE, "lo": 9, "hi": 13, "segs": expected_buckets(everything)},
-                     {"s": SOURCE, "lo": 13, "hi": 14, "segs": expected_buckets([later])}]
+    assert parts == [{"s": SOURCE, "lo": 9, "hi": 13, "keys": expected_buckets(everything)},
+                     {"s": SOURCE, "lo": 13, "hi": 14, "keys": expected_buckets([later])}]
 
 
 # -- (c) replay with the cut sent -------------------------------------------------------------
@@ -291,7 +322,7 @@ def test_a_fresh_partition_has_no_watermark():
 def big_parts(segments: int, minutes: int) -> list[dict[str, Any]]:
     return [
         {"s": f"{TOPIC}:{p}", "lo": 10 * p, "hi": 10 * p + 9,
-         "segs": {f"seg-{p}-{s}": {str(M0 + 60 * m): {"calls/offered": m + 1, "calls/answered": s}
+         "keys": {f"seg-{p}-{s}": {str(M0 + 60 * m): {"calls/offered": m + 1, "calls/answered": s}
                                    for m in range(minutes)}
                   for s in range(segments)}}
         for p in range(3)
@@ -302,7 +333,7 @@ def reassemble(messages: list[bytes]) -> dict[tuple[str, int, int, str], Any]:
     seen: dict[tuple[str, int, int, str], Any] = {}
     for message in messages:
         for part in json.loads(message)["parts"]:
-            for segment, buckets in part["segs"].items():
+            for segment, buckets in part["keys"].items():
                 key = (part["s"], part["lo"], part["hi"], segment)
                 assert key not in seen, f"{key} sent twice"
                 seen[key] = buckets
@@ -319,7 +350,7 @@ def test_messages_split_without_losing_or_duplicating_a_segment(monkeypatch, bud
     assert all(json.loads(message)["tick"] == 1234.5 for message in messages)
     assert all(json.loads(message)["parts"] for message in messages)
     expected = {(part["s"], part["lo"], part["hi"], segment): buckets
-                for part in parts for segment, buckets in part["segs"].items()}
+                for part in parts for segment, buckets in part["keys"].items()}
     assert reassemble(messages) == expected
     if budget < 10**9:
         assert len(messages) > 1

@@ -12,8 +12,8 @@ import pytest
 from streams.cli import main
 from streams.producer import partition_for_key
 from streams.report import (
-    ALL_SEGMENTS,
     COLUMNS,
+    SEGMENT_VIEW,
     Report,
     all_segments,
     build_report,
@@ -29,6 +29,8 @@ from tests import factories
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
 SEGMENT = "east|phone|q-general|residential|repair|unknown|all"
 SIM_START = datetime(2026, 3, 2, tzinfo=timezone(timedelta(hours=8)))
+VIEWS = [*Settings().active_views().values(), SEGMENT_VIEW]
+BY_NAME = {view.name: view for view in VIEWS}
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +95,7 @@ def _hand_file(partitions: int) -> list[str]:
 
 
 def _rows(report: Report, segment: str, window: str) -> dict[str, object]:
-    return {row.metric: row.value for row in report_rows(report)
+    return {row.metric: row.value for row in report_rows(report, VIEWS)
             if row.segment == segment and row.window == window}
 
 
@@ -122,7 +124,7 @@ def test_hand_built_file_invalid_line_sent_is_rejected():
     assert report.not_sent == Counter()
 
 
-@pytest.mark.parametrize("segment", [SEGMENT, ALL_SEGMENTS])
+@pytest.mark.parametrize("segment", ["segment|" + SEGMENT, "all"])
 def test_hand_built_file_figures(segment):
     settings = Settings()
     report = build_report(_hand_file(settings.topic_partitions), settings)
@@ -144,8 +146,8 @@ def test_hand_built_file_figures(segment):
 def test_hand_built_file_windows_end_at_the_clock():
     settings = Settings()
     report = build_report(_hand_file(settings.topic_partitions), settings)
-    hour = _rows(report, SEGMENT, "1h")
-    backlog = _rows(report, SEGMENT, "backlog")
+    hour = _rows(report, "segment|" + SEGMENT, "1h")
+    backlog = _rows(report, "segment|" + SEGMENT, "backlog")
 
     # The clock is 11:34:00, so the hour is [10:35, 11:35): only t1's first response.
     assert "calls/offered" not in hour
@@ -203,14 +205,14 @@ def test_how_often_windows_move_while_reading_changes_no_row(monkeypatch):
     often = build_report(lines, Settings())
 
     assert once.clock_s - SIM_START.timestamp() > 30 * 3600
-    assert list(report_rows(often)) == list(report_rows(once))
+    assert list(report_rows(often, VIEWS)) == list(report_rows(once, VIEWS))
 
 
 def test_csv_and_json_carry_the_same_numbers(simulated, tmp_path: Path):
     report = build_report(simulated[:800], Settings())
-    write_report(report, "csv", tmp_path / "r.csv")
-    write_report(report, "json", tmp_path / "r.json")
-    expected = [row_record(row) for row in report_rows(report)]
+    write_report(report, "csv", tmp_path / "r.csv", VIEWS)
+    write_report(report, "json", tmp_path / "r.json", VIEWS)
+    expected = [row_record(row, BY_NAME) for row in report_rows(report, VIEWS)]
 
     with (tmp_path / "r.csv").open(newline="") as handle:
         from_csv = list(csv.DictReader(handle))
@@ -226,8 +228,11 @@ def test_csv_and_json_carry_the_same_numbers(simulated, tmp_path: Path):
         value = None if got_csv["value"] == "" else float(got_csv["value"])
         assert value == want["value"]
     stars = [row for row in from_csv if row["metric"] == "calls/offered"
-             and row["window"] == "30d" and row["region"] == "*"]
-    assert len(stars) == 1 and all(stars[0][name] == "*" for name in COLUMNS[2:9])
+             and row["window"] == "30d" and row["view"] == "all"]
+    assert len(stars) == 1 and all(stars[0][name] == "*" for name in COLUMNS[3:10])
+    regions = [row for row in from_csv if row["metric"] == "calls/offered"
+               and row["window"] == "30d" and row["view"] == "region"]
+    assert regions and all(row["region"] != "*" and row["queue"] == "*" for row in regions)
 
 
 def test_cli_writes_the_requested_format(simulated, tmp_path: Path):
@@ -252,3 +257,43 @@ def test_cli_prints_the_table_summary(simulated, tmp_path: Path, capsys):
 def test_cli_rejects_a_bad_path_with_exit_code_2(tmp_path: Path, name: str, capsys):
     assert main(["report", str(tmp_path / name)]) == 2
     assert "is not a file" in " ".join(capsys.readouterr().err.split())  # rich wraps lines
+
+
+@pytest.mark.parametrize("view", [view for view in VIEWS if view.name != "all"],
+                         ids=lambda view: view.name)
+def test_view_rows_are_the_sums_of_their_segments(simulated, view):
+    report = build_report(simulated[:1500], Settings())
+    by_key: dict[str, float] = {}
+    for segment, windows in report.segments.items():
+        for component, value in windows.totals["24h"].items():
+            if view.serves(component):
+                key = view.key_of(segment)
+                by_key[f"{key}/{component}"] = by_key.get(f"{key}/{component}", 0) + value
+
+    rows = {f"{row.segment}/{row.metric}": row.value for row in report_rows(report, [view])
+            if row.kind == "component" and row.window == "24h"}
+
+    assert rows.keys() == by_key.keys() and len(rows) > 10
+    for name, value in by_key.items():
+        assert rows[name] == pytest.approx(value)
+
+
+def test_cli_view_option_keeps_the_named_views(simulated, tmp_path: Path):
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"\n".join(simulated[:300]) + b"\n")
+    out = tmp_path / "o.csv"
+
+    assert main(["report", str(events), "--format", "csv", "--out", str(out),
+                 "--view", "region", "--view", "segment"]) == 0
+
+    with out.open(newline="") as handle:
+        views = {row["view"] for row in csv.DictReader(handle)}
+    assert views == {"region", "segment"}
+
+
+def test_cli_rejects_an_unknown_view(simulated, tmp_path: Path, capsys):
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"\n".join(simulated[:30]) + b"\n")
+
+    assert main(["report", str(events), "--view", "regoin"]) == 2
+    assert "unknown view regoin" in " ".join(capsys.readouterr().err.split())

@@ -8,9 +8,10 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from metrics.component_metrics import StageOneCounters
 from metrics.events import CallEvent
-from metrics.exposition import IngestMetrics
+from metrics.questionnaires import CATALOGUE
+from streams.serving.counters import ViewCounters
+from streams.serving.ingest import IngestMetrics
 from streams.ingest import IngestContext, handle_message
 from streams.settings import Settings
 from streams.stage1 import Stage1
@@ -67,6 +68,9 @@ class DeadLetters:
             self.app.consumer_generation_id += 1
 
 
+VIEWS = Settings().active_views()
+
+
 def envelope_with_one_invalid() -> bytes:
     events = [factories.call(), factories.call(), {"type": "call", "event_id": "broken"}]
     return json.dumps({"type": "envelope", "events": events}).encode()
@@ -78,7 +82,7 @@ def context(rebalance: bool, earliest: int = 0) -> tuple[IngestContext, DeadLett
     settings = Settings()
     registry = CollectorRegistry()
     metrics = IngestMetrics(registry, [TOPIC])
-    stage1 = Stage1(app, settings, {}, None, metrics, StageOneCounters())
+    stage1 = Stage1(app, settings, {}, None, metrics, ViewCounters(VIEWS, CATALOGUE), VIEWS)
     stage1.assign({1})
     dead = DeadLetters(app, rebalance)
     return IngestContext(settings, metrics, stage1, dead), dead, metrics
@@ -120,7 +124,7 @@ def restarted(bounds: list[list[Any]]) -> tuple[Stage1, Consumer, IngestMetrics]
     app = App(earliest=5)
     metrics = IngestMetrics(CollectorRegistry(), [TOPIC])
     table = {b"1/meta": json.dumps({"bounds": {TOPIC: bounds}}).encode()}
-    stage1 = Stage1(app, Settings(), table, None, metrics, StageOneCounters())
+    stage1 = Stage1(app, Settings(), table, None, metrics, ViewCounters(VIEWS, CATALOGUE), VIEWS)
     stage1.assign({1})
     return stage1, app.consumer, metrics  # type: ignore[attr-defined]
 
@@ -282,7 +286,7 @@ def test_a_flush_sends_partials_only_once_its_chunks_are_written():
     never were (the replay would then cut different partials for the same offsets)."""
     table, partials = Changelog(), Partials()
     stage1 = Stage1(App(), Settings(), table, partials,
-                    IngestMetrics(CollectorRegistry(), [TOPIC]), StageOneCounters())
+                    IngestMetrics(CollectorRegistry(), [TOPIC]), ViewCounters(VIEWS, CATALOGUE), VIEWS)
     stage1.assign({1})
     ledger = stage1.ledger(1)
     event = Acked()

@@ -1,5 +1,6 @@
-"""Stage 2: partials merged into segment windows, replay-safe by offset range; clock ticks;
-detached parts across a revocation; the flush writes window and clock records, then acks."""
+"""Stage 2: partials merged into view-key windows, replay-safe by offset range; clock ticks;
+detached parts across a revocation; the flush writes window and clock records, publishes
+immutable snapshots, then acks; keys past a view's cap fold into its other key."""
 
 import asyncio
 import itertools
@@ -9,13 +10,16 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry, Counter
 
-from metrics.windows import SegmentWindows
+from metrics.contributions import SEGMENT_FIELDS
+from metrics.views import View
 from streams.settings import Settings
 from streams.positions import Positions
 from streams.stage2 import CLOCK, Stage2, Stage2Metrics
 
-SEG = "east|phone|q-general|residential|repair|unknown|all"
-WEB = "east|web|q-desk|residential|repair|unknown|all"
+SEG = "seg|east|phone|q-general|residential|repair|unknown|all"
+WEB = "seg|east|web|q-desk|residential|repair|unknown|all"
+VIEWS = {"seg": View("seg", SEGMENT_FIELDS),
+         "channel": View("channel", ("channel",), max_keys=2)}
 M0 = 1_772_442_000  # a whole hour (2026-03-02 09:00 UTC)
 SOURCE = "cx.calls:3"
 
@@ -70,7 +74,7 @@ class Event:
 def partial(lo: int, hi: int, segs: dict[str, dict[int, dict[str, float]]],
             source: str = SOURCE) -> dict[str, Any]:
     return {"s": source, "lo": lo, "hi": hi,
-            "segs": {seg: {str(m): b for m, b in buckets.items()} for seg, buckets in segs.items()}}
+            "keys": {seg: {str(m): b for m, b in buckets.items()} for seg, buckets in segs.items()}}
 
 
 def message(tick: float, *parts: dict[str, Any], partition: int = 0,
@@ -90,7 +94,7 @@ def stage2(table: dict[bytes, bytes] | None = None) -> tuple[Stage2, CollectorRe
     skipped = Counter("skipped", "", ["topic"], registry=registry)
     store = table if isinstance(table, Table) else Table(table or {})
     stage = Stage2(app, Settings(), store, Stage2Metrics(registry),
-                   Positions(app, seeks, skipped))
+                   Positions(app, seeks, skipped), VIEWS, ("1h", "24h"))
     stage.assign({0})
     return stage, registry
 
@@ -104,7 +108,7 @@ def test_partial_is_applied_to_its_segment_windows():
 
     stage.handle(message(M0 + 90, partial(9, 13, BUCKETS)))
 
-    windows = stage.parts[0].segments[SEG]
+    windows = stage.parts[0].keys[SEG]
     assert windows.applied == {SOURCE: 13}
     assert windows.hours == {M0: {"calls/offered": 3, "calls/answered": 2, "calls/abandoned": 1}}
     assert counted(registry, "applied") == 1
@@ -114,11 +118,11 @@ def test_partial_is_applied_to_its_segment_windows():
 def test_same_partial_again_is_replayed_and_changes_nothing():
     stage, registry = stage2()
     stage.handle(message(M0 + 90, partial(9, 13, BUCKETS)))
-    before = stage.parts[0].segments[SEG].to_json()
+    before = stage.parts[0].keys[SEG].to_json()
 
     stage.handle(message(M0 + 90, partial(9, 13, BUCKETS)))
 
-    assert stage.parts[0].segments[SEG].to_json() == before
+    assert stage.parts[0].keys[SEG].to_json() == before
     assert counted(registry, "replayed") == 1
     assert counted(registry, "applied") == 1
 
@@ -130,7 +134,7 @@ def test_overlapping_partial_is_applied_and_counted_as_overlap():
     stage.handle(message(M0 + 90, partial(11, 15, {SEG: {M0: {"calls/offered": 1}}})))
 
     assert counted(registry, "overlap") == 1
-    assert stage.parts[0].segments[SEG].applied == {SOURCE: 15}
+    assert stage.parts[0].keys[SEG].applied == {SOURCE: 15}
 
 
 def test_sources_are_tracked_apart():
@@ -140,7 +144,7 @@ def test_sources_are_tracked_apart():
     stage.handle(message(M0, partial(9, 13, BUCKETS, source="cx.calls:4")))
 
     assert counted(registry, "applied") == 2
-    assert stage.parts[0].segments[SEG].applied == {SOURCE: 13, "cx.calls:4": 13}
+    assert stage.parts[0].keys[SEG].applied == {SOURCE: 13, "cx.calls:4": 13}
 
 
 @pytest.mark.parametrize(("ticks", "clock"), [
@@ -157,38 +161,97 @@ def test_tick_moves_the_clock_forward_only(ticks, clock):
     assert stage.parts[0].clock == clock
 
 
-def test_owned_advances_windows_to_the_clock_and_yields_segments():
+def test_flush_publishes_windows_advanced_to_the_clock():
     stage, registry = stage2()
     both = {**BUCKETS, WEB: {M0: {"calls/offered": 5}}}
     stage.handle(message(M0 + 90, partial(9, 13, both)))
+    assert list(stage.published({0})) == []   # nothing before the first flush
 
-    owned = dict(stage.owned({0}))
+    asyncio.run(stage.flush(stage.parts[0]))
 
-    assert set(owned) == {SEG, WEB}
-    assert owned[SEG].end_s == M0 + 120
-    assert {k: v for k, v in owned[SEG].totals["1h"].items() if v} == {
+    published = {item.key: item for item in stage.published({0})}
+    assert set(published) == {SEG, WEB}
+    assert set(published[SEG].windows) == {"1h", "24h"}
+    assert {k: v for k, v in published[SEG].windows["1h"].items() if v} == {
         "calls/offered": 3, "calls/answered": 2, "calls/abandoned": 1}
-    assert owned[WEB].totals["30d"] == {"calls/offered": 5}
+    assert published[WEB].windows["24h"] == {"calls/offered": 5}
     assert registry.get_sample_value("cxpulse_window_clock_timestamp_seconds",
                                      {"partition": "0"}) == M0 + 90
 
 
-def test_owned_exports_nothing_during_recovery():
+def test_a_published_snapshot_never_changes_afterwards():
     stage, _ = stage2()
-    stage.handle(message(M0 + 90, partial(9, 13, BUCKETS)))
+    stage.handle(message(M0 + 30, partial(9, 13, BUCKETS)))
+    asyncio.run(stage.flush(stage.parts[0]))
+    before = {item.key: item for item in stage.published({0})}
+    copied = {key: dict(item.windows["24h"]) for key, item in before.items()}
+
+    stage.handle(message(M0 + 30, partial(13, 14, {SEG: {M0: {"calls/offered": 7}}})))
+    asyncio.run(stage.flush(stage.parts[0]))
+
+    assert {key: dict(item.windows["24h"]) for key, item in before.items()} == copied
+    after = {item.key: item for item in stage.published({0})}
+    assert after[SEG].windows["24h"]["calls/offered"] == 2 + 7   # M0 + 60 is after the clock
+
+
+def test_a_moving_clock_republishes_keys_without_new_partials():
+    stage, _ = stage2()
+    stage.handle(message(M0 + 30, partial(9, 13, BUCKETS)))
+    asyncio.run(stage.flush(stage.parts[0]))
+
+    # Only a tick, two hours later: the hour window of SEG is empty now.
+    stage.handle(message(M0 + 7230))
+    asyncio.run(stage.flush(stage.parts[0]))
+
+    [item] = stage.published({0})
+    assert not any(item.windows["1h"].values())
+    assert item.windows["24h"]["calls/offered"] == 3
+
+
+def test_load_assigned_loads_nothing_during_recovery():
+    stage, _ = stage2()
     stage.app.in_recovery = True
 
-    assert list(stage.owned({0})) == []
+    stage.load_assigned()
+
+    assert stage.parts == {}
 
 
-def test_owned_loads_no_part_while_rebalancing():
+def test_load_assigned_loads_no_part_while_rebalancing():
     """Between an assignment and the start of table recovery Faust is rebalancing but not yet
     in recovery: a part loaded then would come from a table not restored yet."""
     stage, _ = stage2()
     stage.app.rebalancing = True
 
-    assert list(stage.owned({0})) == []
+    stage.load_assigned()
+
     assert stage.parts == {}
+
+
+def test_keys_past_the_cap_fold_into_the_other_key_once_per_partial():
+    stage, registry = stage2()
+    keys = {f"channel|{name}": {M0: {"calls/offered": n}}
+            for n, name in enumerate(("phone", "web", "app", "email"), start=1)}
+
+    stage.handle(message(M0 + 30, partial(9, 13, keys)))
+
+    part = stage.parts[0]
+    assert set(part.keys) == {"channel|phone", "channel|web", "channel|other"}
+    assert part.keys["channel|other"].hours == {M0: {"calls/offered": 3 + 4}}
+    assert registry.get_sample_value("cxpulse_view_partials_folded_total",
+                                     {"view": "channel"}) == 2
+    # A replay of the same partial changes nothing, folded part included.
+    stage.handle(message(M0 + 30, partial(9, 13, keys)))
+    assert part.keys["channel|other"].hours == {M0: {"calls/offered": 7}}
+
+
+def test_a_key_of_an_unknown_view_is_dropped_and_counted():
+    stage, registry = stage2()
+
+    stage.handle(message(M0 + 30, partial(9, 13, {"queue|vip": {M0: {"calls/offered": 1}}})))
+
+    assert stage.parts[0].keys == {}
+    assert counted(registry, "unknown_view") == 1
 
 
 def test_part_of_an_unassigned_partition_is_detached_and_never_flushed():
@@ -219,7 +282,7 @@ def test_flush_writes_window_and_clock_records_then_acks():
     assert set(stage.table) == {f"0|{SEG}".encode(), f"0|{WEB}".encode(), f"0|{CLOCK}".encode()}
     # The clock, and the partials offset the records cover: where a restart reads from.
     assert json.loads(stage.table[f"0|{CLOCK}".encode()]) == {"t": M0 + 90, "o": 2}
-    assert json.loads(stage.table[f"0|{SEG}".encode()]) == part.segments[SEG].to_json()
+    assert json.loads(stage.table[f"0|{SEG}".encode()]) == part.keys[SEG].to_json()
     assert [event.acked for event in events] == [1, 1]
     assert sorted(stage.table.sent) == sorted((0, key) for key in stage.table)
     assert (part.events, part.dirty) == ([], set())
@@ -298,31 +361,32 @@ def test_recovered_table_makes_a_replayed_partial_harmless():
 
     part = stage.parts[0]
     assert part.clock == M0 + 90
-    assert part.segments[SEG].to_json() == first.parts[0].segments[SEG].to_json()
+    assert part.keys[SEG].to_json() == first.parts[0].keys[SEG].to_json()
     assert counted(registry, "replayed") == 1
     assert counted(registry, "applied") == 0
 
 
-def test_recovered_windows_equal_the_flushed_ones():
+def test_recovered_windows_are_published_on_load_and_equal_the_flushed_ones():
     table = Table()
     first, _ = stage2(table)
     first.handle(message(M0 + 90, partial(9, 13, BUCKETS)))
-    windows = dict(first.owned({0}))
     asyncio.run(first.flush(first.parts[0]))
+    flushed = {item.key: item.windows for item in first.published({0})}
 
     stage, _ = stage2(table)
+    stage.load_assigned()
 
-    loaded = dict(stage.owned({0}))
-    assert loaded[SEG].totals == windows[SEG].totals
-    assert isinstance(loaded[SEG], SegmentWindows)
+    assert {item.key: item.windows for item in stage.published({0})} == flushed
 
 
 def test_revoked_part_is_dropped_and_its_events_not_acked():
     stage, registry = stage2()
+    stage.handle(message(M0 + 30, partial(5, 9, BUCKETS)))
+    asyncio.run(stage.flush(stage.parts[0]))   # sets the clock gauge
+    stage.table.clear()
     event = message(M0 + 90, partial(9, 13, BUCKETS))
     stage.handle(event)
     part = stage.parts[0]
-    list(stage.owned({0}))
 
     asyncio.run(stage.revoke({0}))
     asyncio.run(stage.flush(part))

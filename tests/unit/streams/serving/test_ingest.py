@@ -4,7 +4,7 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from metrics.events import reasons
-from metrics.exposition import IngestMetrics
+from streams.serving.ingest import IngestMetrics
 
 TOPICS = ("cx.calls", "cx.tickets", "cx.surveys")
 

@@ -1,0 +1,1 @@
+"""Rule generators: Prometheus recording rules (and later alerts) built from configuration."""
