@@ -160,7 +160,7 @@ def test_a_worker_killed_mid_replay_loses_and_doubles_nothing(broker, start_work
     restarted = start_worker("w2", port=int(second_port))
     assert replay.wait(timeout=600) == 0, replay.stderr.read()[-2000:]
 
-    _await_windows([first.metrics_url, restarted.metrics_url], expected_windows(report),
+    _await_windows([first.metrics_url, restarted.metrics_url], expected_windows(report, VIEWS, WINDOWS),
                    all_counted=False)
     scraped = [scrape(url, timeout_s=60) for url in (first.metrics_url, restarted.metrics_url)]
     replayed = sum(total(s, "cxpulse_partials_total", result="replayed") for s in scraped)
