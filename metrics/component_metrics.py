@@ -30,8 +30,8 @@ from prometheus_client.registry import Collector
 
 from metrics.components import Number, call_totals, is_backlog_key, survey_totals
 from metrics.contributions import SEGMENT_FIELDS, SEP
-from metrics.questionnaires import CATALOGUE, Questionnaire
-from metrics.surveys import overall_index
+from metrics.questionnaires import Questionnaire
+from metrics.surveys import SurveyTargets, overall_index
 
 _CALL_NAMES = {"answer_wait_s_sum": "answer_wait_seconds_sum",
                "abandon_wait_s_sum": "abandon_wait_seconds_sum",
@@ -134,13 +134,11 @@ class WindowGauges(Collector):
     partitions only (never standbys), so a segment is exported by exactly one worker.
     """
 
-    def __init__(self, source: WindowSource,
-                 questionnaires: Mapping[str, Questionnaire] = CATALOGUE,
-                 target: float = 80.0, min_sample: int = 30) -> None:
+    def __init__(self, source: WindowSource, questionnaires: Mapping[str, Questionnaire],
+                 targets: SurveyTargets = SurveyTargets()) -> None:
         self.source = source
         self.questionnaires = questionnaires
-        self.target = target
-        self.min_sample = min_sample
+        self.targets = targets
 
     def collect(self) -> Iterable[Metric]:
         families = _Families("cxpulse_window_", "", "gauge", "in the window")
@@ -213,10 +211,10 @@ class _RatioFamilies:
                 continue
             series = [*labels, questionnaire, dimension]
             self.index.add_metric(series, index)
-            gap = totals.gap_to_target(owner.target)
+            gap = totals.gap_to_target(owner.targets.target(questionnaire, dimension))
             if gap is not None:
                 self.gap.add_metric(series, gap)
-            self.low_sample.add_metric(series, float(totals.low_sample(owner.min_sample)))
+            self.low_sample.add_metric(series, float(totals.low_sample(owner.targets.min_sample)))
             seen.setdefault(questionnaire, []).append(index)
         for questionnaire, indices in seen.items():
             overall = overall_index(indices)

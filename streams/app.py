@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import faust
@@ -10,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from metrics.component_metrics import StageOneCounters, WindowGauges
 from metrics.exposition import IngestMetrics
+from streams.calendar_fallback import CalendarFallbackCollector, calendar_warnings
 from streams.ingest import IngestContext, ingest_agent
 from streams.settings import Settings
 from streams.stage1 import Stage1
@@ -107,8 +109,11 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
                    if tp.topic == settings.partials_topic}
         return stage2.owned(actives)
 
-    registry.register(WindowGauges(owned_windows, target=settings.survey_target,
-                                   min_sample=settings.min_sample))
+    data = settings.data_config()
+    registry.register(WindowGauges(owned_windows, data.catalogue(), data.survey_targets.rules()))
+    registry.register(CalendarFallbackCollector(stage1.rules.calendar))
+    for warning in calendar_warnings(stage1.rules.calendar, date.today()):
+        log.warning(warning)
 
     @app.on_partitions_assigned.connect
     async def _assigned(sender: Any, assigned: set[Any], **_: Any) -> None:

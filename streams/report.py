@@ -14,7 +14,7 @@ import csv
 import json
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +35,8 @@ from metrics.contributions import (
 )
 from metrics.events import decode_message, reasons
 from metrics.figures import Figure, backlog_figures, figures
+from metrics.questionnaires import Questionnaire
+from metrics.surveys import SurveyTargets
 from metrics.windows import MINUTE_WINDOWS, WINDOWS, SegmentWindows
 from streams.producer import partition_for_key
 from streams.replay import _route_invalid
@@ -71,8 +73,8 @@ class Report:
     not_sent: Counter[str] = field(default_factory=Counter)
     anomalies: Counter[str] = field(default_factory=Counter)
     agents_overflowed: int = 0
-    survey_target: float = 80.0
-    min_sample: int = 30
+    questionnaires: Mapping[str, Questionnaire] = field(default_factory=dict)
+    targets: SurveyTargets = SurveyTargets()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,13 +105,15 @@ class _Engine:
         self.out = Contributions()
         self.pending = 0
         self.advanced_s = 0.0
-        self.report = Report(survey_target=settings.survey_target,
-                             min_sample=settings.min_sample)
+        data = settings.data_config()
+        self.questionnaires = data.catalogue()
+        self.report = Report(questionnaires=self.questionnaires,
+                             targets=data.survey_targets.rules())
 
     def line(self, line: bytes) -> None:
         """Route one non-blank line as ``cxpulse replay`` would, then process its message."""
         self.report.lines += 1
-        checked = decode_message(line, None, self.limits)
+        checked = decode_message(line, None, self.limits, questionnaires=self.questionnaires)
         if checked.rejected or checked.envelope:
             # The same verdict as EventProducer.send_bytes, which replay relies on.
             reason = checked.rejected[0].reason if checked.rejected else reasons.BAD_ENVELOPE
@@ -128,7 +132,8 @@ class _Engine:
 
     def _message(self, topic: str, partition: int, line: bytes) -> None:
         """What a worker does with one message of ``topic``: decode, reject, apply."""
-        decoded = decode_message(line, self.kinds[topic], self.limits)
+        decoded = decode_message(line, self.kinds[topic], self.limits,
+                                 questionnaires=self.questionnaires)
         for rejection in decoded.rejected:
             self.report.rejected[rejection.reason] += 1
         for event in decoded.events:
@@ -246,7 +251,7 @@ def segment_rows(report: Report, segment: str, windows: SegmentWindows) -> Itera
         bucket = windows.totals[name]
         for key in sorted(bucket):
             yield Row("component", key, segment, name, end_s, bucket[key])
-        derived = figures(bucket, target=report.survey_target, min_sample=report.min_sample)
+        derived = figures(bucket, report.questionnaires, report.targets)
         for metric, value in derived.items():
             yield Row("figure", metric, segment, name, end_s, value)
     for key in sorted(windows.backlog):
@@ -332,8 +337,8 @@ def summary_tables(report: Report) -> list[Table]:
     table.add_column("figure", overflow="fold")
     for name in WINDOWS:
         table.add_column(name, justify="right")
-    by_window = {name: figures(windows.totals[name], target=report.survey_target,
-                               min_sample=report.min_sample) for name in WINDOWS}
+    by_window = {name: figures(windows.totals[name], report.questionnaires, report.targets)
+                 for name in WINDOWS}
     names = sorted({metric for values in by_window.values() for metric in values})
     for metric in names:
         table.add_row(metric, *(_show(by_window[name].get(metric)) for name in WINDOWS))

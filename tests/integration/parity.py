@@ -38,8 +38,8 @@ def _collected(collector) -> Series:
 
 def expected_windows(report: Report) -> Series:
     """Every window gauge (components, ratios, indices) and backlog gauge, from the report."""
-    return _collected(WindowGauges(lambda: report.segments.items(),
-                                   target=report.survey_target, min_sample=report.min_sample))
+    return _collected(WindowGauges(lambda: report.segments.items(), report.questionnaires,
+                                   report.targets))
 
 
 def expected_counters(report: Report) -> Series:

@@ -17,7 +17,7 @@ from metrics.contributions import (
     apply_event,
 )
 from metrics.events import CallEvent, SurveyEvent, TicketEvent
-from metrics.surveys import dimension_index, overall_index
+from metrics.surveys import SurveyTargets, dimension_index, overall_index
 from metrics.windows import SegmentWindows
 from tests import factories
 
@@ -157,9 +157,10 @@ def test_stage_one_counters_never_label_by_id():
 
 
 # -- window gauges ----------------------------------------------------------------------------
-def gauges() -> tuple[CollectorRegistry, SegmentWindows]:
+def gauges(targets: SurveyTargets = SurveyTargets()) -> tuple[CollectorRegistry, SegmentWindows]:
     windows = windows_of(contributions())
-    return registry_with(WindowGauges(lambda: [(SEG, windows)])), windows
+    gauges = WindowGauges(lambda: [(SEG, windows)], factories.questionnaires(), targets)
+    return registry_with(gauges), windows
 
 
 @pytest.mark.parametrize("window", ["1h", "24h", "7d", "30d"])
@@ -205,6 +206,19 @@ def test_survey_index_and_gap_per_dimension(dimension):
     assert gap == max(0, -(-(80 - index) // 5))
 
 
+def test_the_gap_is_to_the_dimension_s_own_target():
+    # timeliness: (7 + 10) / 2 on 10 points = index 85; at 95 that is ceil(19 - 17) = 2 moves.
+    targets = SurveyTargets(default=50, by_dimension={("after_sales_10", "timeliness"): 95})
+    registry, _ = gauges(targets)
+    labels = {**LABELS, "window": "24h", "questionnaire": "after_sales_10"}
+
+    def gap(dimension: str) -> float | None:
+        return registry.get_sample_value("cxpulse_window_survey_gap_to_target",
+                                         {**labels, "dimension": dimension})
+
+    assert (gap("timeliness"), gap("attitude")) == (2, 0)
+
+
 def test_survey_overall_index_is_the_mean_of_dimension_indices():
     registry, _ = gauges()
     indices = [dimension_index(sum(s), len(s), 10) for s in DIMENSIONS.values()]
@@ -237,6 +251,6 @@ def test_window_gauges_never_label_by_id():
 
 
 def test_window_gauges_of_no_segments_are_empty_families():
-    registry = registry_with(WindowGauges(lambda: []))
+    registry = registry_with(WindowGauges(lambda: [], factories.questionnaires()))
 
     assert all(not metric.samples for metric in registry.collect())
