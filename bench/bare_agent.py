@@ -49,6 +49,7 @@ def build(settings: Settings, expected: int, result_path: Path,
     registry = CollectorRegistry()
     counter = Counter("bench_events", "Events decoded and valid.", registry=registry)
     limits = settings.input_limits()
+    questionnaires = settings.data_config().catalogue()
     state = {"events": 0, "rejected": 0, "messages": 0, "t_first": None, "cpu_first": None,
              "written": False, "t_prev": 0.0}
     gaps: list[float] = []  # pauses > STALL_S between consecutive messages
@@ -73,7 +74,8 @@ def build(settings: Settings, expected: int, result_path: Path,
                     state["t_first"], state["cpu_first"] = now, _cpu_s()
                 elif now - state["t_prev"] > STALL_S and not state["written"]:
                     gaps.append(now - state["t_prev"])
-                decoded = decode_message(event.value, kind, limits)
+                decoded = decode_message(event.value, kind, limits,
+                                         questionnaires=questionnaires)
                 accepted = len(decoded.events)
                 state["events"] += accepted
                 state["rejected"] += len(decoded.rejected)

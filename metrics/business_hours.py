@@ -1,13 +1,15 @@
 """Business-hours arithmetic on the Chinese working-day calendar (法定节假日 and 调休).
 
-Pure: no I/O and no wall clock. All instants are timezone-aware datetimes; results come back in
-the calendar's timezone. Business time is the union of the opening windows of every working
-day, each window half-open ``[start, end)``. Durations are real elapsed seconds, so arithmetic
-is done in UTC and local time is used only to find dates and window edges.
+Pure: no I/O and no wall clock. The calendar's data (timezone, opening windows, holiday and
+make-up-day overrides) comes from the data file (streams/dataconfig.py). All instants are
+timezone-aware datetimes; results come back in the calendar's timezone. Business time is the
+union of the opening windows of every working day, each window half-open ``[start, end)``.
+Durations are real elapsed seconds, so arithmetic is done in UTC and local time is used only to
+find dates and window edges.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -29,8 +31,9 @@ class CalendarOutOfRange(CxpulseError):
         first, last = SUPPORTED_YEARS
         super().__init__(
             f"no Chinese holiday data for {year}: chinesecalendar "
-            f"covers {first}-{last}; upgrade it, or use BusinessCalendar(fallback='weekdays') "
-            f"to treat Monday-Friday as working days outside that range"
+            f"covers {first}-{last}; upgrade it, enter the year's schedule in the configuration "
+            f"file (calendar: holidays, workdays, schedule_years), or use "
+            f"BusinessCalendar(fallback='weekdays') to treat Monday-Friday as working days"
         )
         self.year = year
 
@@ -42,19 +45,47 @@ def as_utc(instant: datetime, name: str) -> datetime:
     return instant.astimezone(timezone.utc)
 
 
+class FallbackDays:
+    """The distinct dates the weekdays fallback decided, so a caller can count and report them.
+
+    Mutable on purpose inside a frozen calendar: deciding a date is pure, noting that the
+    decision was a guess is the only side effect, and it only grows (a Prometheus counter).
+    """
+
+    __slots__ = ("days",)
+
+    def __init__(self) -> None:
+        self.days: set[date] = set()
+
+    def __len__(self) -> int:
+        return len(self.days)
+
+    def years(self) -> list[int]:
+        """The years of the dates decided by the fallback, ascending."""
+        return sorted({day.year for day in self.days})
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     """Opening windows on working days in one timezone.
 
     ``windows``: local (start, end) times, sorted, non-overlapping, each within one day; two
-    windows make a lunch break. ``fallback``: ``None`` raises CalendarOutOfRange for a year
-    chinese_calendar does not cover; ``"weekdays"`` treats Monday-Friday as working days there
-    (no public holidays, no 调休: an approximation until the package is upgraded).
+    windows make a lunch break. A date is a working day by, in this order: ``holidays`` (never a
+    working day) and ``workdays`` (always one, e.g. a 调休 Saturday), which win over everything;
+    for a year in ``schedule_years`` (whose whole schedule the two sets carry), Monday-Friday;
+    then chinese_calendar. ``fallback``: ``None`` raises CalendarOutOfRange for a year none of
+    these cover; ``"weekdays"`` treats Monday-Friday as working days there (no public holidays,
+    no 调休: an approximation until the package is upgraded) and notes each such date in
+    ``fallback_days``.
     """
 
     windows: tuple[tuple[time, time], ...] = OFFICE_HOURS
     tz: tzinfo = SHANGHAI
     fallback: Literal["weekdays"] | None = None
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+    schedule_years: frozenset[int] = frozenset()
+    fallback_days: FallbackDays = field(default_factory=FallbackDays, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.windows:
@@ -70,16 +101,32 @@ class BusinessCalendar:
             previous_end = end
         if self.fallback not in (None, "weekdays"):
             raise ConfigError(f"fallback: expected None or 'weekdays', got {self.fallback!r}")
+        both = sorted(self.holidays & self.workdays)
+        if both:
+            raise ConfigError(
+                f"holidays and workdays: {', '.join(map(str, both))} cannot be both")
+
+    def covers(self, year: int) -> bool:
+        """Whether ``year`` is decided by data (chinese_calendar or ``schedule_years``), not by
+        the weekdays fallback. Single dates in ``holidays``/``workdays`` do not cover a year."""
+        return year in self.schedule_years or SUPPORTED_YEARS[0] <= year <= SUPPORTED_YEARS[1]
 
     def is_working_day(self, day: date) -> bool:
-        """Whether ``day`` is a working day: a chinese_calendar workday, 调休 weekends included.
+        """Whether ``day`` is a working day (see the class docstring for the order of rules).
 
-        Raises CalendarOutOfRange outside the package's years unless ``fallback="weekdays"``.
+        Raises CalendarOutOfRange for a year nothing covers unless ``fallback="weekdays"``.
         """
+        if day in self.holidays:
+            return False
+        if day in self.workdays:
+            return True
+        if day.year in self.schedule_years:
+            return day.weekday() < 5
         try:
             return chinese_calendar.is_workday(day)
         except NotImplementedError as err:
             if self.fallback == "weekdays":
+                self.fallback_days.days.add(day)
                 return day.weekday() < 5
             raise CalendarOutOfRange(day.year) from err
 

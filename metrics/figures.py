@@ -28,9 +28,9 @@ from metrics.components import (
     ticket_totals,
 )
 from metrics.errors import MetricInputError
-from metrics.questionnaires import CATALOGUE, Questionnaire
+from metrics.questionnaires import Questionnaire
 from metrics.stats import index_interval
-from metrics.surveys import DEFAULT_MIN_SAMPLE, DEFAULT_TARGET, overall_index
+from metrics.surveys import SurveyTargets, overall_index
 from metrics.tickets import RESOLUTION_BANDS
 
 Figure = float | int | None
@@ -91,14 +91,14 @@ def fcr_figures(bucket: Mapping[str, Number]) -> Figures:
 
 
 def survey_figures(bucket: Mapping[str, Number], questionnaire: Questionnaire,
-                   dimensions: list[str], target: Number = DEFAULT_TARGET,
-                   min_sample: int = DEFAULT_MIN_SAMPLE) -> Figures:
+                   dimensions: list[str], targets: SurveyTargets = SurveyTargets()) -> Figures:
     """surveys.<questionnaire>.<dimension>.* for ``dimensions``, and the overall index.
 
     Per dimension: responses, index (100 points), index_low and index_high (normal interval,
-    None below 2 responses), gap_to_target (one-point moves to ``target``), top_box_share,
-    bottom_box_share and low_sample (1 when responses < ``min_sample``, else 0). The overall
-    index is the unweighted mean of the indices of dimensions with responses, taken exactly.
+    None below 2 responses), gap_to_target (one-point moves to the dimension's target in
+    ``targets``), top_box_share, bottom_box_share and low_sample (1 when responses <
+    ``targets.min_sample``, else 0). The overall index is the unweighted mean of the indices of
+    dimensions with responses, taken exactly.
     """
     name = questionnaire.name
     out: Figures = {}
@@ -113,24 +113,24 @@ def survey_figures(bucket: Mapping[str, Number], questionnaire: Questionnaire,
         out[prefix + "index"] = totals.index()
         out[prefix + "index_low"] = interval.low if interval else None
         out[prefix + "index_high"] = interval.high if interval else None
-        out[prefix + "gap_to_target"] = totals.gap_to_target(target)
+        out[prefix + "gap_to_target"] = totals.gap_to_target(targets.target(name, dimension))
         out[prefix + "top_box_share"] = totals.top_box_share()
         out[prefix + "bottom_box_share"] = totals.bottom_box_share()
-        out[prefix + "low_sample"] = int(totals.low_sample(min_sample))
+        out[prefix + "low_sample"] = int(totals.low_sample(targets.min_sample))
         exact.append(totals.index_exact())
     overall = overall_index(exact)
     out[f"surveys.{name}.overall_index"] = None if overall is None else float(overall)
     return out
 
 
-def figures(bucket: Mapping[str, Number],
-            questionnaires: Mapping[str, Questionnaire] = CATALOGUE,
-            target: Number = DEFAULT_TARGET, min_sample: int = DEFAULT_MIN_SAMPLE) -> Figures:
+def figures(bucket: Mapping[str, Number], questionnaires: Mapping[str, Questionnaire],
+            targets: SurveyTargets = SurveyTargets()) -> Figures:
     """Every figure of the catalogue that ``bucket`` has components for.
 
-    Surveys are read on their questionnaire's scale from ``questionnaires``; a questionnaire or
-    dimension missing there raises MetricInputError (stage 1 rejects such surveys, so it means
-    the bucket came from another catalogue).
+    Surveys are read on their questionnaire's scale from ``questionnaires`` (the configured
+    catalogue) and judged against ``targets``; a questionnaire or dimension missing there raises
+    MetricInputError (stage 1 rejects such surveys, so it means the bucket came from another
+    catalogue).
     """
     out: Figures = {}
     if _has(bucket, "calls/"):
@@ -152,7 +152,7 @@ def figures(bucket: Mapping[str, Number],
         if unknown:
             raise MetricInputError(f"dimensions not in {name}: {', '.join(unknown)}")
         ordered = [dimension for dimension in questionnaire.dimensions if dimension in present]
-        out.update(survey_figures(bucket, questionnaire, ordered, target, min_sample))
+        out.update(survey_figures(bucket, questionnaire, ordered, targets))
     return out
 
 

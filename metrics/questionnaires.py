@@ -1,8 +1,9 @@
-"""The questionnaire catalogue (data) and the check of a survey event against it.
+"""Questionnaires and the check of a survey event against a catalogue of them.
 
-Questionnaires are configuration: :func:`catalogue` builds a validated catalogue from any
-questionnaires, and :data:`CATALOGUE` holds the domain's default sets. docs/metrics.md
-("Questionnaires") lists them.
+Questionnaires are data: the configuration file (streams/dataconfig.py, default
+streams/dataconfig.yaml) lists them, and :func:`catalogue` builds the validated name ->
+questionnaire mapping the stream checks surveys against. docs/metrics.md ("Questionnaires")
+describes the default ones.
 """
 
 from collections.abc import Iterable, Mapping
@@ -47,30 +48,6 @@ def catalogue(questionnaires: Iterable[Questionnaire]) -> dict[str, Questionnair
     return out
 
 
-AGREEMENT_LABELS = (
-    (5, "非常同意 strongly agree"),
-    (4, "同意 agree"),
-    (3, "一般 neutral"),
-    (2, "不同意 disagree"),
-    (1, "非常不同意 strongly disagree"),
-)
-
-CATALOGUE: Mapping[str, Questionnaire] = catalogue((
-    # 服务技能, 服务态度, 服务及时性, 配件供应, 服务综合
-    Questionnaire("after_sales_10", 1, 10,
-                  ("service_skill", "attitude", "timeliness", "parts_supply", "overall")),
-    Questionnaire("segue", 1, 5,
-                  ("satisfactory", "efficient", "genuine", "understanding", "effective")),
-    Questionnaire("servqual", 1, 5,
-                  ("reliability", "responsiveness", "assurance", "tangibles", "empathy")),
-    # Agreement statements after a contact; 5 = strongly agree, so higher is better everywhere.
-    Questionnaire("agreement", 1, 5,
-                  ("problem_solved", "easy_to_reach", "kept_informed", "agent_knowledgeable",
-                   "would_recommend"),
-                  AGREEMENT_LABELS),
-))
-
-
 class SurveyLike(Protocol):
     """What :func:`check_survey` reads; metrics.events.SurveyEvent satisfies it."""
 
@@ -84,9 +61,7 @@ class SurveyLike(Protocol):
     def scores(self) -> Mapping[str, int]: ...
 
 
-def check_survey(
-    survey: SurveyLike, questionnaires: Mapping[str, Questionnaire] = CATALOGUE
-) -> str | None:
+def check_survey(survey: SurveyLike, questionnaires: Mapping[str, Questionnaire]) -> str | None:
     """None when ``survey`` fits its questionnaire, else the reason as one line of text.
 
     Errors: unknown questionnaire; scale (min and max) different from the catalogue's; a scored

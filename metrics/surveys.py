@@ -150,6 +150,37 @@ def gap_to_target(
     return max(0, math.ceil(needed))
 
 
+@dataclass(frozen=True, slots=True)
+class SurveyTargets:
+    """What survey indices are judged against: a target per dimension and the minimum sample.
+
+    The target of (questionnaire, dimension) is the first of: ``by_dimension[(q, d)]``,
+    ``by_questionnaire[q]``, ``default``; all on the 100-point index scale (0..100). Fewer
+    responses than ``min_sample`` flag an index as a low sample.
+    """
+
+    default: float = DEFAULT_TARGET
+    by_questionnaire: Mapping[str, float] = field(default_factory=dict)
+    by_dimension: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    min_sample: int = DEFAULT_MIN_SAMPLE
+
+    def __post_init__(self) -> None:
+        targets = {"default": self.default, **self.by_questionnaire,
+                   **{"/".join(key): value for key, value in self.by_dimension.items()}}
+        for name, value in targets.items():
+            if not 0 <= value <= 100:
+                raise MetricInputError(f"target of {name} must be within 0..100, got {value}")
+        if self.min_sample < 1:
+            raise MetricInputError(f"min_sample must be >= 1, got {self.min_sample}")
+
+    def target(self, questionnaire: str, dimension: str) -> float:
+        """The index target of ``dimension`` of ``questionnaire`` (100-point scale)."""
+        found = self.by_dimension.get((questionnaire, dimension))
+        if found is not None:
+            return found
+        return self.by_questionnaire.get(questionnaire, self.default)
+
+
 @dataclass(slots=True)
 class SurveyTotals:
     """Additive components of one (questionnaire, dimension): counts, sums and the histogram.

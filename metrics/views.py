@@ -43,8 +43,12 @@ class View:
     max_keys: int = 500
     counters: bool = False
     distribution: bool = False
+    requires_agent_cut: bool = False
 
     def __post_init__(self) -> None:
+        # Any iterables are accepted (a YAML list, a tuple); stored as a tuple and a frozenset.
+        object.__setattr__(self, "dimensions", tuple(self.dimensions))
+        object.__setattr__(self, "groups", frozenset(self.groups))
         unknown = [d for d in self.dimensions if d not in SEGMENT_FIELDS]
         if unknown:
             raise ConfigError(f"view {self.name}: unknown dimensions {unknown}; "

@@ -3,13 +3,14 @@
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import faust
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from metrics.questionnaires import CATALOGUE
+from streams.calendar_fallback import CalendarFallbackCollector, calendar_warnings
 from streams.ingest import IngestContext, ingest_agent
 from streams.serving.counters import ViewCounters
 from streams.serving.ingest import IngestMetrics
@@ -80,8 +81,9 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     app = faust.App(settings.app_id, **faust_options(settings))
     topics = settings.source_topics
     metrics = IngestMetrics(registry, topics.values())
+    data = settings.data_config()
     views = settings.active_views()
-    counters = ViewCounters(views, CATALOGUE)
+    counters = ViewCounters(views, data.catalogue())
     registry.register(counters)
     raw = {"key_serializer": "raw", "value_serializer": "raw",
            "partitions": settings.topic_partitions}
@@ -114,9 +116,11 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
                    if tp.topic == settings.partials_topic}
         return stage2.published(actives)
 
-    registry.register(WindowCollector(owned_windows, views, CATALOGUE,
-                                      lambda questionnaire, dimension: settings.survey_target,
-                                      settings.min_sample))
+    registry.register(WindowCollector(owned_windows, views, data.catalogue(),
+                                      data.survey_targets.rules()))
+    registry.register(CalendarFallbackCollector(stage1.rules.calendar))
+    for warning in calendar_warnings(stage1.rules.calendar, date.today()):
+        log.warning(warning)
 
     lag = LoopLag(registry)
 

@@ -1,5 +1,5 @@
 """The ``cxpulse`` command line: broker, topics, worker, simulate, replay, up, schema, report,
-views, rules."""
+views, rules, config."""
 
 import argparse
 import logging
@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from rich.console import Console
 
-from metrics.errors import CxpulseError
+from metrics.errors import ConfigError, CxpulseError
 
 console = Console(stderr=True)
 
@@ -60,11 +60,27 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    """Export the JSON Schema of the event contract."""
+    """Export the JSON Schema of the event contract and of the data file."""
     from metrics.schema import export_schemas
+    from streams.dataconfig_load import SCHEMA_FILE_NAME, render_schema
 
     for path in export_schemas(Path(args.folder)):
         print(path)
+    path = Path(args.folder) / SCHEMA_FILE_NAME
+    path.write_text(render_schema(), encoding="utf-8")
+    print(path)
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    """Validate a data file: a summary and exit 0, or every problem with its path and exit 2."""
+    from datetime import date
+
+    from streams.dataconfig_load import load_config, summary
+
+    path = Path(args.file)
+    config = load_config(path)   # DataConfigError: main prints it and exits 2
+    print("\n".join(summary(config, path, date.today())))
     return 0
 
 
@@ -114,7 +130,6 @@ def cmd_views(args: argparse.Namespace) -> int:
     """Print the series /metrics would hold for an event file and the configured views."""
     from rich.table import Table
 
-    from metrics.questionnaires import CATALOGUE
     from streams.report import build_report
     from streams.serving.budget import budget
 
@@ -129,8 +144,8 @@ def cmd_views(args: argparse.Namespace) -> int:
     except OSError as error:
         console.print(f"error: {error}", style="red", markup=False)
         return 2
-    found = budget(report, views, windows, CATALOGUE,
-                   lambda questionnaire, dimension: settings.survey_target, settings.min_sample)
+    data = settings.data_config()
+    found = budget(report, views, windows, data.catalogue(), data.survey_targets.rules())
     out = Console()
     table = Table(title=f"series for {path.name}: {len(report.segments):,} full segments, "
                   f"windows {', '.join(windows)}")
@@ -156,11 +171,11 @@ def cmd_views(args: argparse.Namespace) -> int:
 def cmd_rules(args: argparse.Namespace) -> int:
     """Write (or check) the recording rules of the configured views."""
     from alerts.recording import RULES_FILE, render
-    from metrics.questionnaires import CATALOGUE
 
     settings = _settings(args)
-    text = render(settings.configured_views().values(), CATALOGUE,
-                  lambda questionnaire, dimension: settings.survey_target)
+    data = settings.data_config()
+    text = render(settings.configured_views().values(), data.catalogue(),
+                  data.survey_targets.rules().target)
     target = Path(args.out) if args.out else RULES_FILE
     if args.check:
         current = target.read_text() if target.is_file() else ""
@@ -270,8 +285,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--invalid-topic", default=None,
                    help="topic for invalid lines with no usable type (default: calls topic)")
 
-    p = command("schema", cmd_schema, "Export the event contract's JSON Schema.")
+    p = command("schema", cmd_schema, "Export the JSON Schema of the event contract and of "
+                "the data file (dataconfig.schema.json).")
     p.add_argument("folder", nargs="?", default="schemas", help="target folder (default schemas)")
+
+    p = command("config", cmd_config, "Check a data file (questionnaires, targets, calendar, "
+                "windows, views): print a summary, or each problem with its path (exit 2).")
+    p.add_argument("action", choices=["check"])
+    p.add_argument("file", help="the YAML data file (CXPULSE_CONFIG_FILE names the one used)")
 
     p = command("report", cmd_report, "Compute every metric offline from a JSONL event file, "
                 "routed and ordered as replay and the workers would: the stream's oracle.")
@@ -309,11 +330,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("kafka").setLevel(logging.WARNING)
-    from streams.settings import describe_error, unknown_variables
+    from streams.settings import MOVED_TO_DATA_FILE, describe_error, unknown_variables
 
     unknown = unknown_variables(os.environ)
     if unknown:
-        console.print("invalid configuration: unknown variables " + ", ".join(unknown),
+        moved = [f"{name} is now {MOVED_TO_DATA_FILE[name]} in the data file "
+                 f"(docs/configuration.md)" for name in unknown if name in MOVED_TO_DATA_FILE]
+        console.print("\n".join(["invalid configuration: unknown variables "
+                                  + ", ".join(unknown), *moved]),
                       style="red", markup=False)
         return 2
     try:
@@ -321,6 +345,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as error:
         console.print("invalid configuration:\n" + describe_error(error), style="red",
                       markup=False)
+        return 2
+    except ConfigError as error:
+        # soft_wrap: one problem per line, whatever the terminal width (grep, CI logs)
+        console.print(f"invalid configuration: {error}", style="red", markup=False,
+                      soft_wrap=True)
         return 2
     except CxpulseError as error:
         console.print(f"error: {error}", style="red", markup=False)

@@ -1,6 +1,8 @@
 """Errors of the streams package."""
 
-from metrics.errors import CxpulseError
+from pathlib import Path
+
+from metrics.errors import ConfigError, CxpulseError
 
 
 class BrokerError(CxpulseError):
@@ -9,3 +11,15 @@ class BrokerError(CxpulseError):
 
 class ProducerError(CxpulseError):
     """Events could not be delivered to Kafka."""
+
+
+class DataConfigError(ConfigError):
+    """The data file (streams/dataconfig.py) cannot be read or does not fit its schema.
+
+    ``problems`` holds one ``path: message`` line per problem; the message names the file.
+    """
+
+    def __init__(self, source: Path, problems: list[str]) -> None:
+        super().__init__(f"data file {source}:\n" + "\n".join(f"  {p}" for p in problems))
+        self.source = source
+        self.problems = problems

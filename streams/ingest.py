@@ -8,7 +8,7 @@ streams/stage1.py flushes and acks.
 
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,9 +16,10 @@ from faust.types import EventT, StreamT, TopicT
 
 from metrics.contributions import Outcome
 from metrics.events import Limits, Rejection, decode_message, reasons
+from metrics.questionnaires import Questionnaire
+from streams.deadletter import deadletter_value
 from streams.serving.ingest import IngestMetrics
 from streams.stage1 import Stage1
-from streams.deadletter import deadletter_value
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,12 @@ class IngestContext:
     deadletter: TopicT
 
     limits: Limits = field(init=False)
+    questionnaires: Mapping[str, Questionnaire] = field(init=False)
 
     def __post_init__(self) -> None:
-        # Built once: handle_message runs per message and must not rebuild it.
+        # Built once: handle_message runs per message and must not rebuild them.
         self.limits = self.settings.input_limits()
+        self.questionnaires = self.settings.data_config().catalogue()
 
 
 async def _dead_letter(
@@ -61,7 +64,7 @@ async def handle_message(ctx: IngestContext, kind: str, topic: str, event: Event
     """
     message = event.message
     partition, offset = message.partition, message.offset
-    decoded = decode_message(event.value, kind, ctx.limits)
+    decoded = decode_message(event.value, kind, ctx.limits, questionnaires=ctx.questionnaires)
     for rejection in decoded.rejected:
         await _dead_letter(ctx, topic, event, rejection)
     ledger = ctx.stage1.ledger_of(event)   # after the awaits: a rebalance may have passed

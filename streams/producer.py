@@ -42,6 +42,8 @@ class EventProducer:
         self._settings = settings
         self._envelope_size = envelope_size
         self._limits = settings.input_limits()
+        # The workers' catalogue: a survey they would reject is refused here, before sending.
+        self._questionnaires = settings.data_config().catalogue()
         self._max_bytes = settings.max_message_bytes - _ENVELOPE_OVERHEAD_BYTES
         try:
             self._producer = KafkaProducer(
@@ -72,7 +74,7 @@ class EventProducer:
 
     def send_bytes(self, value: bytes) -> None:
         """Validate one serialised event and queue exactly these bytes for its topic."""
-        decoded = decode_message(value, None, self._limits)
+        decoded = decode_message(value, None, self._limits, questionnaires=self._questionnaires)
         if decoded.rejected or decoded.envelope:
             first = decoded.rejected[0] if decoded.rejected else None
             reason = first.reason if first else "bad_envelope"

@@ -16,7 +16,7 @@ import csv
 import json
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +37,8 @@ from metrics.contributions import (
 )
 from metrics.events import decode_message, reasons
 from metrics.figures import Figure, backlog_figures, figures
+from metrics.questionnaires import Questionnaire
+from metrics.surveys import SurveyTargets
 from metrics.views import View
 from metrics.windows import MINUTE_WINDOWS, WINDOWS, SegmentWindows
 from streams.producer import partition_for_key
@@ -76,8 +78,8 @@ class Report:
     not_sent: Counter[str] = field(default_factory=Counter)
     anomalies: Counter[str] = field(default_factory=Counter)
     agents_overflowed: int = 0
-    survey_target: float = 80.0
-    min_sample: int = 30
+    questionnaires: Mapping[str, Questionnaire] = field(default_factory=dict)
+    targets: SurveyTargets = SurveyTargets()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,13 +110,15 @@ class _Engine:
         self.out = Contributions()
         self.pending = 0
         self.advanced_s = 0.0
-        self.report = Report(survey_target=settings.survey_target,
-                             min_sample=settings.min_sample)
+        data = settings.data_config()
+        self.questionnaires = data.catalogue()
+        self.report = Report(questionnaires=self.questionnaires,
+                             targets=data.survey_targets.rules())
 
     def line(self, line: bytes) -> None:
         """Route one non-blank line as ``cxpulse replay`` would, then process its message."""
         self.report.lines += 1
-        checked = decode_message(line, None, self.limits)
+        checked = decode_message(line, None, self.limits, questionnaires=self.questionnaires)
         if checked.rejected or checked.envelope:
             # The same verdict as EventProducer.send_bytes, which replay relies on.
             reason = checked.rejected[0].reason if checked.rejected else reasons.BAD_ENVELOPE
@@ -133,7 +137,8 @@ class _Engine:
 
     def _message(self, topic: str, partition: int, line: bytes) -> None:
         """What a worker does with one message of ``topic``: decode, reject, apply."""
-        decoded = decode_message(line, self.kinds[topic], self.limits)
+        decoded = decode_message(line, self.kinds[topic], self.limits,
+                                 questionnaires=self.questionnaires)
         for rejection in decoded.rejected:
             self.report.rejected[rejection.reason] += 1
         for event in decoded.events:
@@ -274,7 +279,7 @@ def key_rows(report: Report, key: str, windows: SegmentWindows) -> Iterator[Row]
         bucket = windows.totals[name]
         for component in sorted(bucket):
             yield Row("component", component, key, name, end_s, bucket[component])
-        derived = figures(bucket, target=report.survey_target, min_sample=report.min_sample)
+        derived = figures(bucket, report.questionnaires, report.targets)
         for metric, value in derived.items():
             yield Row("figure", metric, key, name, end_s, value)
     for component in sorted(windows.backlog):
@@ -382,8 +387,8 @@ def summary_tables(report: Report) -> list[Table]:
     table.add_column("figure", overflow="fold")
     for name in WINDOWS:
         table.add_column(name, justify="right")
-    by_window = {name: figures(windows.totals[name], target=report.survey_target,
-                               min_sample=report.min_sample) for name in WINDOWS}
+    by_window = {name: figures(windows.totals[name], report.questionnaires, report.targets)
+                 for name in WINDOWS}
     names = sorted({metric for values in by_window.values() for metric in values})
     for metric in names:
         table.add_row(metric, *(_show(by_window[name].get(metric)) for name in WINDOWS))

@@ -4,24 +4,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from metrics.calls import CallRules
 from metrics.contributions import CatalogueRules
 from metrics.events import Limits
 from metrics.tickets import ResponseBands
 from metrics.views import View
-
-#: Until the data configuration file lands: the default views (docs/metrics.md, "Views").
-_DEFAULT_VIEWS = (
-    View("all", (), counters=True, distribution=True),
-    View("region", ("region",), counters=True),
-    View("queue", ("queue",), frozenset({"calls", "tickets", "fcr"}), counters=True),
-    View("channel", ("channel",)),
-    View("journey", ("business_line", "journey_stage"), frozenset({"tickets", "surveys"})),
-)
-_AGENT_VIEW = View("agent", ("agent",), frozenset({"calls"}), max_keys=200)
+from streams.dataconfig import DataConfig
+from streams.dataconfig_load import load_config
 
 
 class Settings(BaseSettings):
@@ -113,10 +111,6 @@ class Settings(BaseSettings):
     short_abandon_s: float = Field(
         5.0, ge=0, description="Abandons faster than this are short (left out of service level)."
     )
-    target_rings: int = Field(4, ge=1, description="Answered within this many rings is on target.")
-    target_rings_by_queue: dict[str, int] = Field(
-        default_factory=dict, description='Per-queue ring targets, JSON: {"vip": 3}.'
-    )
     response_band_edges_s: tuple[float, ...] = Field(
         (3600.0, 10_800.0, 86_400.0),
         description="First-response band edges in seconds (scores 5, 4, 3, 1), JSON list.",
@@ -125,8 +119,11 @@ class Settings(BaseSettings):
     fcr_window_days: float = Field(7.0, gt=0, description="First-contact-resolution window.")
     agent_cut: bool = Field(False, description="Add the agent to every segment (capped).")
     agent_cap: int = Field(200, ge=1, description="Distinct agents per worker; more become 'other'.")
-    survey_target: float = Field(80.0, ge=0, le=100, description="Index target for the gap.")
-    min_sample: int = Field(30, ge=1, description="Fewer responses are flagged as a low sample.")
+    config_file: Path | None = Field(
+        None, description="The data file: questionnaires, targets, calendar, views "
+        "(see below); unset: the default shipped in streams/dataconfig.yaml.",
+    )
+    _data: DataConfig | None = PrivateAttr(None)
 
     @field_validator("broker_url")
     @classmethod
@@ -142,6 +139,13 @@ class Settings(BaseSettings):
             raise ValueError("CXPULSE_STORE must be memory:// or rocksdb://")
         return value
 
+    @field_validator("config_file")
+    @classmethod
+    def _config_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"CXPULSE_CONFIG_FILE must name an existing file; none at {value}")
+        return value
+
     @model_validator(mode="after")
     def _sasl_pair(self) -> "Settings":
         if (self.kafka_sasl_username is None) != (self.kafka_sasl_password is None):
@@ -154,12 +158,25 @@ class Settings(BaseSettings):
         """The input bounds of the event contract (message size, envelope size, clock skew)."""
         return Limits(self.max_message_bytes, self.max_envelope_events, self.max_future_s)
 
+    def data_config(self) -> DataConfig:
+        """The data file (``config_file``, else the shipped default), loaded on first use and
+        kept: the stream and ``cxpulse report`` built from one Settings read the same data.
+
+        Raises streams.errors.DataConfigError naming the file and each problem's path.
+        """
+        if self._data is None:
+            self._data = load_config(self.config_file)
+        return self._data
+
     def catalogue_rules(self) -> CatalogueRules:
-        """The formula parameters of stage 1 (and of ``cxpulse report``)."""
+        """The formula parameters of stage 1 (and of ``cxpulse report``): timings from these
+        settings, ring targets and the business calendar from :meth:`data_config`. Each call
+        builds a fresh calendar, whose fallback tally the caller then owns."""
+        data = self.data_config()
         return CatalogueRules(
-            calls=CallRules(self.call_cadence_s, self.short_abandon_s, self.target_rings,
-                            dict(self.target_rings_by_queue)),
+            calls=data.call_rules(self.call_cadence_s, self.short_abandon_s),
             response_bands=ResponseBands(tuple(self.response_band_edges_s)),
+            calendar=data.calendar.business_calendar(),
             late_grace_s=self.late_grace_s,
             dedupe_window_s=self.dedupe_window_s,
             dedupe_max_ids=self.dedupe_max_ids,
@@ -170,19 +187,18 @@ class Settings(BaseSettings):
         )
 
     def active_views(self) -> dict[str, View]:
-        """The views stage 1 routes to and /metrics serves (the agent view with the agent
-        cut only)."""
-        views = [*_DEFAULT_VIEWS, *((_AGENT_VIEW,) if self.agent_cut else ())]
-        return {view.name: view for view in views}
+        """The views stage 1 routes to and /metrics serves (from the data file; views that need
+        the agent cut only when it is on)."""
+        return {view.name: view for view in self.data_config().active_views(self.agent_cut)}
 
     def configured_views(self) -> dict[str, View]:
-        """Every configured view, whether or not this deployment's agent cut enables it (the
-        recording rules cover them all)."""
-        return {view.name: view for view in (*_DEFAULT_VIEWS, _AGENT_VIEW)}
+        """Every view of the data file, whether or not this deployment's agent cut enables it
+        (the recording rules cover them all)."""
+        return {view.name: view for view in self.data_config().views}
 
     def exported_windows(self) -> tuple[str, ...]:
-        """The live windows /metrics exports per view key."""
-        return ("1h", "24h")
+        """The live windows /metrics exports per view key (the data file's ``windows``)."""
+        return tuple(self.data_config().windows)
 
     @property
     def bootstrap_servers(self) -> list[str]:
@@ -197,6 +213,15 @@ class Settings(BaseSettings):
             "ticket": self.tickets_topic,
             "survey": self.surveys_topic,
         }
+
+
+#: Former variables whose data now lives in the data file: variable -> key in the file.
+MOVED_TO_DATA_FILE = {
+    "CXPULSE_TARGET_RINGS": "ring_targets.default",
+    "CXPULSE_TARGET_RINGS_BY_QUEUE": "ring_targets.queues",
+    "CXPULSE_SURVEY_TARGET": "survey_targets.default",
+    "CXPULSE_MIN_SAMPLE": "survey_targets.min_sample",
+}
 
 
 def unknown_variables(environ: Mapping[str, str]) -> list[str]:

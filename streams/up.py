@@ -91,6 +91,7 @@ def _summary(options: UpOptions, urls: dict[str, str], rates: dict[str, float]) 
 def run_up(options: UpOptions, console: Console | None = None) -> int:
     """Start broker, workers, monitoring and simulator; supervise until Ctrl-C or duration."""
     console = console or Console()
+    Settings().data_config()   # a bad data file stops here, not once per worker log
     options.run_dir.mkdir(parents=True, exist_ok=True)
     logs = options.run_dir / "logs"
     broker = EmbeddedBroker(port=options.broker_port, log_path=logs / "broker.log")

@@ -1,8 +1,11 @@
 """Factories for valid contract events as dicts; override any field with keyword arguments."""
 
 import itertools
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from metrics.questionnaires import Questionnaire
 
 _ids = itertools.count(1)
 BASE_TIME = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -49,3 +52,10 @@ def survey(**overrides: Any) -> dict[str, Any]:
 
 
 FACTORIES = {"call": call, "ticket": ticket, "survey": survey}
+
+
+def questionnaires() -> Mapping[str, Questionnaire]:
+    """The shipped data file's questionnaires, which events and buckets in tests are read with."""
+    from streams.dataconfig_load import default_config
+
+    return default_config().catalogue()

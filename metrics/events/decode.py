@@ -18,7 +18,7 @@ from metrics.events.calls import CallEvent
 from metrics.events.envelope import DEFAULT_MAX_ENVELOPE_EVENTS
 from metrics.events.surveys import SurveyEvent
 from metrics.events.tickets import TicketEvent
-from metrics.questionnaires import CATALOGUE, Questionnaire, check_survey
+from metrics.questionnaires import Questionnaire, check_survey
 
 DEFAULT_MAX_MESSAGE_BYTES = 1_048_576
 AnyEvent = Annotated[CallEvent | TicketEvent | SurveyEvent, Field(discriminator="type")]
@@ -119,12 +119,14 @@ def decode_message(
     expected_type: str | None = None,
     limits: Limits = Limits(),
     now: datetime | None = None,
-    questionnaires: Mapping[str, Questionnaire] = CATALOGUE,
+    *,
+    questionnaires: Mapping[str, Questionnaire],
 ) -> Decoded:
     """Decode ``raw`` (UTF-8 JSON) into events of ``expected_type`` (None accepts any type).
 
     ``now`` anchors the future-timestamp check (default: wall clock); surveys are checked
-    against ``questionnaires`` (default: the domain catalogue).
+    against ``questionnaires``, the configured catalogue (required: a default here would let a
+    caller check against other questionnaires than the stream's).
     """
     out = Decoded()
     raw = raw or b""

@@ -16,7 +16,8 @@ from metrics.questionnaires import Questionnaire
 from metrics.views import View
 from streams.report import Report, view_windows
 from streams.serving.counters import ViewCounters
-from streams.serving.windows import KeyTotals, Target, WindowCollector
+from metrics.surveys import SurveyTargets
+from streams.serving.windows import KeyTotals, WindowCollector
 
 
 def report_key_totals(report: Report, views: Iterable[View],
@@ -52,13 +53,11 @@ class Budget:
 
 
 def budget(report: Report, views: Mapping[str, View], windows: tuple[str, ...],
-           questionnaires: Mapping[str, Questionnaire], target: Target,
-           min_sample: int) -> Budget:
+           questionnaires: Mapping[str, Questionnaire], targets: SurveyTargets) -> Budget:
     """Render every view series of ``report`` once (all workers together) and count it."""
     registry = CollectorRegistry()
     totals = report_key_totals(report, views.values(), windows)
-    registry.register(WindowCollector(lambda: totals, views, questionnaires, target,
-                                      min_sample))
+    registry.register(WindowCollector(lambda: totals, views, questionnaires, targets))
     registry.register(report_counters(report, views, questionnaires))
     by_view: Counter[str] = Counter()
     by_family: Counter[str] = Counter()

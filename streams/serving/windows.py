@@ -26,11 +26,10 @@ from metrics.components import (
 )
 from metrics.figures import clock_figures, fcr_figures
 from metrics.questionnaires import Questionnaire
-from metrics.surveys import box_scores, overall_index
+from metrics.surveys import SurveyTargets, box_scores, overall_index
 from metrics.views import OTHER, View, key_labels
 from streams.serving.families import HELP, family_of, is_score_count
 
-Target = Callable[[str, str], float]
 #: Ratio gauges: one owner's figures, never summed across workers (PromQL recording rules
 #: compute the same from the components).
 RATIO_FAMILIES = frozenset({
@@ -119,13 +118,12 @@ class WindowCollector(Collector):
     """
 
     def __init__(self, source: Callable[[], Iterable[KeyTotals]], views: Mapping[str, View],
-                 questionnaires: Mapping[str, Questionnaire], target: Target,
-                 min_sample: int) -> None:
+                 questionnaires: Mapping[str, Questionnaire],
+                 targets: SurveyTargets = SurveyTargets()) -> None:
         self.source = source
         self.views = views
         self.questionnaires = questionnaires
-        self.target = target
-        self.min_sample = min_sample
+        self.targets = targets
 
     def collect(self) -> Iterable[Metric]:
         keys: dict[str, KeyTotals] = {}
@@ -215,11 +213,11 @@ class WindowCollector(Collector):
                   "cxpulse_window_survey_responses beside it.", index, **extra)
             ratio("cxpulse_window_survey_gap_to_target",
                   "Responses that would each need one more point for the index to reach the "
-                  "dimension's target.", totals.gap_to_target(self.target(questionnaire,
-                                                                          dimension)), **extra)
+                  "dimension's target.",
+                  totals.gap_to_target(self.targets.target(questionnaire, dimension)), **extra)
             ratio("cxpulse_window_survey_low_sample",
                   "1 when the dimension has fewer responses than the minimum sample.",
-                  float(totals.low_sample(self.min_sample)), **extra)
+                  float(totals.low_sample(self.targets.min_sample)), **extra)
             indices.setdefault(questionnaire, []).append(index)
         for questionnaire, values in indices.items():
             overall = overall_index(values)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from alerts.recording import RATIOS, Ratio, level, view_rules
 from metrics.figures import figures
-from metrics.questionnaires import CATALOGUE
 from metrics.views import View, key_labels
 from streams.report import Report, view_windows
 from streams.scrape import scrape
@@ -48,13 +47,13 @@ def expected_windows(report: Report, views: dict[str, View],
     """Every window gauge (components, ratios, indices) and backlog gauge of every view key,
     from the report."""
     totals = report_key_totals(report, views.values(), windows)
-    return _collected(WindowCollector(lambda: totals, views, CATALOGUE,
-                                      lambda q, d: report.survey_target, report.min_sample))
+    return _collected(WindowCollector(lambda: totals, views, report.questionnaires,
+                                      report.targets))
 
 
 def expected_counters(report: Report, views: dict[str, View]) -> Series:
     """Stage-1 component counters of the counter views, summed over workers."""
-    return _collected(report_counters(report, views, CATALOGUE))
+    return _collected(report_counters(report, views, report.questionnaires))
 
 
 def exposed(urls: list[str], prefixes: tuple[str, ...]) -> Series:
@@ -121,14 +120,13 @@ def view_sums(base: str, view: str) -> Series:
 
 def expected_rules(report: Report, view: View, windows: tuple[str, ...]) -> Series:
     """What each recording rule of ``view`` must give, from the report's figures."""
-    rules = view_rules(view, CATALOGUE, lambda q, d: report.survey_target)["rules"]
+    rules = view_rules(view, report.questionnaires, report.targets.target)["rules"]
     ratios = {f"{level(view, r.extra)}:{r.metric}:{r.operation}": r for r in RATIOS}
     out: Series = {}
     for key, found in view_windows(report, view).items():
         labels = key_labels({view.name: view}, key)
         for window in windows:
-            values = figures(found.totals[window], CATALOGUE, report.survey_target,
-                             report.min_sample)
+            values = figures(found.totals[window], report.questionnaires, report.targets)
             for rule in rules:
                 name = rule["record"]
                 if name.endswith(":zero"):

@@ -7,10 +7,13 @@ import pytest
 
 from alerts.recording import RATIOS, RULES_FILE, level, render, view_rules
 from metrics.figures import figures
-from metrics.questionnaires import CATALOGUE
 from metrics.views import View
 from streams.cli import main
 from streams.settings import Settings
+
+from tests.factories import questionnaires
+
+CATALOGUE = questionnaires()
 
 
 def target(questionnaire: str, dimension: str) -> float:
@@ -43,7 +46,7 @@ BUCKET = {"calls/offered": 4, "calls/answered": 3, "calls/answered_within_target
 def test_every_ratio_names_a_figure_of_the_report(ratio):
     figure = ratio.figure.format(kind="repair", clock="response")
 
-    assert figure in figures(BUCKET)
+    assert figure in figures(BUCKET, CATALOGUE)
 
 
 def test_a_view_gets_the_ratios_of_its_groups_only():

@@ -342,11 +342,75 @@ def test_weekday_fallback_arithmetic_across_the_end_of_the_data():
         pytest.param({"windows": ((time(9, tzinfo=timezone.utc), time(18)),)}, "windows",
                      id="aware-time"),
         pytest.param({"fallback": "mondays"}, "fallback", id="unknown-fallback"),
+        pytest.param({"holidays": frozenset({date(2027, 1, 1)}),
+                      "workdays": frozenset({date(2027, 1, 1)})}, "holidays and workdays",
+                     id="holiday-and-workday"),
     ],
 )
 def test_invalid_calendar_settings_name_the_setting(kwargs, setting):
     with pytest.raises(ConfigError, match=f"^{setting}:"):
         BusinessCalendar(**kwargs)
+
+
+# -- overrides from the data file, and the fallback tally -----------------------------------
+OVERRIDDEN = BusinessCalendar(
+    fallback="weekdays",
+    holidays=frozenset({date(2025, 3, 3), date(2027, 2, 8), date(2028, 1, 3)}),
+    workdays=frozenset({date(2025, 3, 8), date(2027, 2, 20)}),
+    schedule_years=frozenset({2027}),
+)
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        pytest.param("2025-03-03", False, id="holiday-wins-over-chinese-calendar"),
+        pytest.param("2025-03-08", True, id="workday-wins-over-chinese-calendar"),
+        pytest.param("2025-10-01", False, id="unlisted-dates-follow-chinese-calendar"),
+        pytest.param("2027-02-08", False, id="schedule-year-holiday"),
+        pytest.param("2027-02-20", True, id="schedule-year-makeup-saturday"),
+        pytest.param("2027-02-09", True, id="schedule-year-unlisted-weekday"),
+        pytest.param("2027-02-13", False, id="schedule-year-unlisted-saturday"),
+        pytest.param("2028-01-03", False, id="holiday-in-an-uncovered-year"),
+        pytest.param("2028-01-04", True, id="fallback-weekday"),
+    ],
+)
+def test_overrides_win_over_chinese_calendar(day, working):
+    assert OVERRIDDEN.is_working_day(date.fromisoformat(day)) is working
+
+
+@pytest.mark.parametrize(("year", "covered"), [(2004, True), (2026, True), (2027, True),
+                                               (2028, False), (2003, False)])
+def test_covers(year, covered):
+    assert OVERRIDDEN.covers(year) is covered
+
+
+def test_the_fallback_notes_each_date_it_decides_once():
+    calendar = BusinessCalendar(fallback="weekdays", holidays=frozenset({date(2028, 1, 3)}),
+                                schedule_years=frozenset({2027}))
+    # Thursday 2026-12-31 17:00 to Wednesday 2028-01-05 10:00 walks every day between; only
+    # 2028-01-01, 02, 04 and 05 are decided by the fallback (2026 is data, 2027 a schedule
+    # year, 2028-01-03 a listed holiday), and asking again adds nothing.
+    for _ in range(2):
+        calendar.business_seconds_between(sh("2026-12-31 17:00"), sh("2028-01-05 10:00"))
+
+    assert calendar.fallback_days.days == {date(2028, 1, d) for d in (1, 2, 4, 5)}
+    assert (len(calendar.fallback_days), calendar.fallback_days.years()) == (4, [2028])
+
+
+def test_dates_decided_by_data_are_not_counted():
+    calendar = BusinessCalendar(fallback="weekdays")
+
+    calendar.business_seconds_between(sh("2025-01-01 00:00"), sh("2026-12-31 23:00"))
+
+    assert len(calendar.fallback_days) == 0
+
+
+def test_the_tally_is_not_part_of_equality():
+    noted = BusinessCalendar(fallback="weekdays")
+    noted.is_working_day(date(2030, 1, 1))
+
+    assert noted == BusinessCalendar(fallback="weekdays")
 
 
 def test_touching_windows_are_allowed_and_behave_as_one():

@@ -7,6 +7,10 @@ import pytest
 
 from metrics.errors import MetricInputError
 from metrics.figures import backlog_figures, figures
+from metrics.surveys import SurveyTargets
+from tests import factories
+
+SHIPPED = factories.questionnaires()
 
 
 def _survey(questionnaire: str, dimension: str, scores: dict[int, int]) -> dict[str, int]:
@@ -67,7 +71,7 @@ REPAIRS = {"tickets/repair/created": 8, "tickets/repair/reopened": 2, "tickets/r
     ],
 )
 def test_ratio_figures(bucket, name, expected):
-    assert figures(bucket)[name] == expected
+    assert figures(bucket, SHIPPED)[name] == expected
 
 
 @pytest.mark.parametrize(
@@ -80,7 +84,7 @@ def test_ratio_figures(bucket, name, expected):
     ],
 )
 def test_a_family_without_components_has_no_figures(bucket, absent):
-    assert absent not in figures(bucket)
+    assert absent not in figures(bucket, SHIPPED)
 
 
 @pytest.mark.parametrize(
@@ -96,7 +100,8 @@ def test_a_family_without_components_has_no_figures(bucket, absent):
     ],
 )
 def test_survey_index_and_exact_gap(scores, target, index, gap):
-    out = figures(_survey("after_sales_10", "attitude", scores), target=target)
+    out = figures(_survey("after_sales_10", "attitude", scores), SHIPPED,
+                  SurveyTargets(default=target))
 
     assert out["surveys.after_sales_10.attitude.index"] == index
     assert out["surveys.after_sales_10.attitude.gap_to_target"] == gap
@@ -112,14 +117,16 @@ def test_survey_index_and_exact_gap(scores, target, index, gap):
     ],
 )
 def test_low_sample_flag(responses, min_sample, low_sample):
-    out = figures(_survey("segue", "genuine", {5: responses}), min_sample=min_sample)
+    out = figures(_survey("segue", "genuine", {5: responses}), SHIPPED,
+                  SurveyTargets(min_sample=min_sample))
 
     assert out["surveys.segue.genuine.low_sample"] == low_sample
 
 
 def test_boxes_and_interval_of_a_dimension():
     # 10-point scale: the boxes are two scores wide (9-10 and 1-2).
-    out = figures(_survey("after_sales_10", "timeliness", {10: 1, 9: 2, 5: 3, 2: 1, 1: 3}))
+    out = figures(_survey("after_sales_10", "timeliness", {10: 1, 9: 2, 5: 3, 2: 1, 1: 3}),
+                  SHIPPED)
     prefix = "surveys.after_sales_10.timeliness."
 
     assert out[prefix + "top_box_share"] == 0.3
@@ -133,7 +140,7 @@ def test_boxes_and_interval_of_a_dimension():
 
 
 def test_one_response_has_an_index_but_no_interval():
-    out = figures(_survey("servqual", "empathy", {4: 1}))
+    out = figures(_survey("servqual", "empathy", {4: 1}), SHIPPED)
 
     assert out["surveys.servqual.empathy.index"] == 80.0
     assert out["surveys.servqual.empathy.index_low"] is None
@@ -144,7 +151,7 @@ def test_overall_index_is_the_mean_of_the_dimensions_with_responses():
     bucket = {**_survey("after_sales_10", "attitude", {6: 1, 7: 1}),
               **_survey("after_sales_10", "timeliness", {9: 1}),
               **_survey("after_sales_10", "overall", {})}
-    out = figures(bucket)
+    out = figures(bucket, SHIPPED)
 
     assert out["surveys.after_sales_10.overall.index"] is None
     assert out["surveys.after_sales_10.overall_index"] == (65 + 90) / 2
@@ -155,7 +162,19 @@ def test_overall_index_is_exact():
     bucket = {**_survey("segue", "efficient", {1: 1, 2: 2}),
               **_survey("segue", "effective", {4: 3})}
 
-    assert figures(bucket)["surveys.segue.overall_index"] == float(Fraction(170, 3))
+    assert figures(bucket, SHIPPED)["surveys.segue.overall_index"] == float(Fraction(170, 3))
+
+
+def test_each_dimension_is_measured_against_its_own_target():
+    # 9 responses of 8 on 10 points: index 80; at 85 that is ceil(76.5 - 72) = 5 moves short.
+    bucket = {**_survey("after_sales_10", "attitude", {8: 9}),
+              **_survey("after_sales_10", "overall", {8: 9})}
+    targets = SurveyTargets(by_dimension={("after_sales_10", "overall"): 85})
+
+    out = figures(bucket, SHIPPED, targets)
+
+    assert out["surveys.after_sales_10.attitude.gap_to_target"] == 0
+    assert out["surveys.after_sales_10.overall.gap_to_target"] == 5
 
 
 @pytest.mark.parametrize(
@@ -164,7 +183,7 @@ def test_overall_index_is_exact():
 )
 def test_a_survey_outside_the_catalogue_is_an_error(questionnaire, dimension):
     with pytest.raises(MetricInputError):
-        figures(_survey(questionnaire, dimension, {5: 1}))
+        figures(_survey(questionnaire, dimension, {5: 1}), SHIPPED)
 
 
 @pytest.mark.parametrize(

@@ -1,35 +1,16 @@
-"""The questionnaire catalogue and the check of survey events against it."""
+"""Questionnaires, catalogues and the check of survey events against one.
+
+The shipped questionnaires are tested with the data file (tests/unit/streams/test_dataconfig.py).
+"""
 
 import pytest
 
 from metrics.errors import MetricInputError
 from metrics.events import SurveyEvent
-from metrics.questionnaires import CATALOGUE, Questionnaire, catalogue, check_survey
+from metrics.questionnaires import Questionnaire, catalogue, check_survey
 from tests import factories
 
-
-@pytest.mark.parametrize(
-    ("name", "scale", "dimensions"),
-    [
-        ("after_sales_10", (1, 10),
-         ("service_skill", "attitude", "timeliness", "parts_supply", "overall")),
-        ("segue", (1, 5), ("satisfactory", "efficient", "genuine", "understanding", "effective")),
-        ("servqual", (1, 5),
-         ("reliability", "responsiveness", "assurance", "tangibles", "empathy")),
-        ("agreement", (1, 5),
-         ("problem_solved", "easy_to_reach", "kept_informed", "agent_knowledgeable",
-          "would_recommend")),
-    ],
-)
-def test_catalogue_holds_the_domain_sets(name, scale, dimensions):
-    questionnaire = CATALOGUE[name]
-    assert (questionnaire.scale_min, questionnaire.scale_max) == scale
-    assert questionnaire.dimensions == dimensions
-
-
-def test_agreement_scale_runs_from_strongly_disagree_to_strongly_agree():
-    labels = dict(CATALOGUE["agreement"].scale_labels)
-    assert labels[5].startswith("非常同意") and labels[1].startswith("非常不同意")
+SHIPPED = factories.questionnaires()
 
 
 def _survey(**overrides) -> SurveyEvent:
@@ -57,7 +38,7 @@ def _survey(**overrides) -> SurveyEvent:
     ],
 )
 def test_check_survey(overrides, error):
-    assert check_survey(_survey(**overrides)) == error
+    assert check_survey(_survey(**overrides), SHIPPED) == error
 
 
 def test_check_survey_against_a_configured_catalogue():

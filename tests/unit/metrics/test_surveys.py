@@ -9,6 +9,7 @@ import pytest
 
 from metrics.errors import MetricInputError
 from metrics.surveys import (
+    SurveyTargets,
     SurveyTotals,
     bottom_box_share,
     box_width,
@@ -239,3 +240,25 @@ def test_survey_totals_merge_and_json_round_trip():
 def test_survey_totals_refuse_to_merge_different_scales():
     with pytest.raises(MetricInputError):
         _totals([5], 1, 10).merge(_totals([5], 1, 5))
+
+
+TARGETS = SurveyTargets(default=80, by_questionnaire={"q": 85},
+                        by_dimension={("q", "b"): 90, ("r", "y"): 60})
+
+
+@pytest.mark.parametrize(
+    ("questionnaire", "dimension", "target"),
+    [("q", "b", 90), ("q", "a", 85), ("r", "y", 60), ("r", "x", 80)],
+)
+def test_survey_target_precedence(questionnaire, dimension, target):
+    assert TARGETS.target(questionnaire, dimension) == target
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"default": 101}, {"by_questionnaire": {"q": -1}}, {"by_dimension": {("q", "a"): 100.5}},
+     {"min_sample": 0}],
+)
+def test_survey_targets_reject_impossible_values(kwargs):
+    with pytest.raises(MetricInputError):
+        SurveyTargets(**kwargs)

@@ -11,11 +11,12 @@ from pydantic import ValidationError
 
 from metrics.schema import render_schemas
 from streams.cli import build_parser, main
+from streams.dataconfig_load import DEFAULT_FILE, SCHEMA_FILE_NAME, render_schema
 from streams.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
-COMMANDS = ["up", "broker", "topics", "worker", "simulate", "replay", "schema", "report",
-            "views", "rules"]
+COMMANDS = ["up", "broker", "topics", "worker", "simulate", "replay", "schema", "config",
+            "report", "views", "rules"]
 
 
 @pytest.fixture(autouse=True)
@@ -133,9 +134,74 @@ def test_console_script_exits_2_on_an_invalid_setting():
 
 
 def test_schema_command_writes_the_schemas(tmp_path, capsys):
+    expected = {**render_schemas(), SCHEMA_FILE_NAME: render_schema()}
+
     code = main(["schema", str(tmp_path)])
 
     assert code == 0
-    assert {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir()} == render_schemas()
+    assert {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir()} == expected
     assert sorted(capsys.readouterr().out.split()) == sorted(
-        str(tmp_path / name) for name in render_schemas())
+        str(tmp_path / name) for name in expected)
+
+
+# -- cxpulse config check -------------------------------------------------------------------
+def test_config_check_of_the_default_file_prints_a_summary(capsys):
+    code = main(["config", "check", str(DEFAULT_FILE)])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith(f"OK: {DEFAULT_FILE}\n")
+    assert "views: all, region, queue, channel, journey, agent (agent cut only)" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        pytest.param("views: [", "not valid YAML", id="yaml"),
+        pytest.param(DEFAULT_FILE.read_text(encoding="utf-8").replace(
+            '["09:00-18:00"]', '["09:00-18:00", "17:00-20:00"]'),
+            "calendar.windows: [1] 17:00-20:00 overlaps", id="schema"),
+    ],
+)
+def test_config_check_exits_2_naming_the_file_and_the_path(tmp_path, capsys, text, problem):
+    path = tmp_path / "data.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    code = main(["config", "check", str(path)])
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert f"invalid configuration: data file {path}:" in captured.err
+    assert problem in captured.err
+
+
+def test_config_check_of_a_missing_file_exits_2(tmp_path, capsys):
+    code = main(["config", "check", str(tmp_path / "absent.yaml")])
+
+    assert code == 2
+    assert "cannot read it" in capsys.readouterr().err
+
+
+def test_a_bad_data_file_stops_a_command_that_reads_it(monkeypatch, tmp_path, capsys):
+    path = tmp_path / "data.yaml"
+    path.write_text("questionnaires: {}\n", encoding="utf-8")
+    monkeypatch.setenv("CXPULSE_CONFIG_FILE", str(path))
+    events = tmp_path / "events.jsonl"
+    events.write_text("", encoding="utf-8")
+
+    code = main(["report", str(events)])
+
+    err = _flat(capsys.readouterr().err)
+    assert code == 2
+    assert f"data file {path}: questionnaires: Dictionary should have at least 1 item" in err
+
+
+def test_a_moved_variable_says_where_it_went(monkeypatch, capsys):
+    monkeypatch.setenv("CXPULSE_SURVEY_TARGET", "85")
+
+    code = main(["topics", "create"])
+
+    err = _flat(capsys.readouterr().err)
+    assert code == 2
+    assert "CXPULSE_SURVEY_TARGET is now survey_targets.default in the data file" in err

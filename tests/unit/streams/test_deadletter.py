@@ -3,12 +3,16 @@
 import base64
 import json
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 
 from metrics.events import Rejection, decode_message, reasons
 from streams.deadletter import deadletter_value
 from tests import factories
+
+# Decoding as the stream does, against the shipped data file's questionnaires.
+decode_configured = partial(decode_message, questionnaires=factories.questionnaires())
 
 NOW = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
 
@@ -58,10 +62,10 @@ def test_value_is_utf8_json_with_the_documented_keys():
 def test_dead_lettered_envelope_item_decodes_to_the_same_reason():
     bad = factories.call(occurred_at="2026-11-02T09:30:00")
     envelope = json.dumps({"type": "envelope", "events": [factories.call(), bad]}).encode()
-    rejection, = decode_message(envelope, "call", now=NOW).rejected
+    rejection, = decode_configured(envelope, "call", now=NOW).rejected
 
     value = json.loads(deadletter_value(rejection, "cx.calls", 0, 5, "w1"))
-    replayed = decode_message(base64.b64decode(value["original_b64"]), "call",
+    replayed = decode_configured(base64.b64decode(value["original_b64"]), "call",
                               now=NOW + timedelta(days=1))
 
     assert (value["reason"], value["envelope_index"]) == (reasons.NAIVE_TIMESTAMP, 1)

@@ -1,11 +1,14 @@
 """Settings: defaults, CXPULSE_* overrides and start-up errors that name the variable."""
 
 import os
+from datetime import time
 from pathlib import Path
 
 import pytest
+import yaml
 from pydantic import SecretStr, ValidationError
 
+from streams.dataconfig_load import DEFAULT_FILE, default_config
 from streams.settings import Settings
 
 
@@ -54,15 +57,12 @@ DEFAULTS = [
     ("late_grace_s", 900.0),
     ("call_cadence_s", 5.0),
     ("short_abandon_s", 5.0),
-    ("target_rings", 4),
-    ("target_rings_by_queue", {}),
     ("response_band_edges_s", (3600.0, 10_800.0, 86_400.0)),
     ("repeat_window_days", 30.0),
     ("fcr_window_days", 7.0),
     ("agent_cut", False),
     ("agent_cap", 200),
-    ("survey_target", 80.0),
-    ("min_sample", 30),
+    ("config_file", None),
 ]
 
 
@@ -85,7 +85,7 @@ def test_every_field_has_a_default_row():
         ("CXPULSE_STORE", "rocksdb://", "store", "rocksdb://"),
         ("CXPULSE_DATA_DIR", "/var/lib/cxpulse", "data_dir", Path("/var/lib/cxpulse")),
         ("CXPULSE_LOG_LEVEL", "debug", "log_level", "debug"),
-        ("CXPULSE_TARGET_RINGS_BY_QUEUE", '{"vip": 3}', "target_rings_by_queue", {"vip": 3}),
+        ("CXPULSE_CONFIG_FILE", str(DEFAULT_FILE), "config_file", DEFAULT_FILE),
         ("CXPULSE_RESPONSE_BAND_EDGES_S", "[60, 120, 180]", "response_band_edges_s",
          (60.0, 120.0, 180.0)),
         ("cxpulse_worker_id", "w-7", "worker_id", "w-7"),  # env names are case-insensitive
@@ -122,6 +122,7 @@ def test_sasl_pair_is_accepted_and_the_password_stays_secret(monkeypatch):
         ({"CXPULSE_BROKER_URL": "kafka://"}, ["CXPULSE_BROKER_URL"]),
         ({"CXPULSE_BROKER_URL": "127.0.0.1:9092"}, ["CXPULSE_BROKER_URL"]),
         ({"CXPULSE_STORE": "redis://"}, ["CXPULSE_STORE"]),
+        ({"CXPULSE_CONFIG_FILE": "/nowhere/data.yaml"}, ["CXPULSE_CONFIG_FILE"]),
         ({"CXPULSE_KAFKA_SASL_USERNAME": "cx"},
          ["CXPULSE_KAFKA_SASL_USERNAME", "CXPULSE_KAFKA_SASL_PASSWORD"]),
         ({"CXPULSE_KAFKA_SASL_PASSWORD": "hunter2"},
@@ -186,3 +187,37 @@ def test_unknown_cxpulse_variable_is_ignored(monkeypatch):
     monkeypatch.setenv("CXPULSE_BROKER_ULR", "kafka://typo:9092")
 
     assert Settings().broker_url == "kafka://127.0.0.1:9092"
+
+
+# -- the data file ---------------------------------------------------------------------------
+def test_without_a_config_file_the_shipped_default_is_loaded():
+    assert Settings().data_config() == default_config()
+
+
+def test_the_data_config_is_loaded_once_per_settings():
+    settings = Settings()
+
+    assert settings.data_config() is settings.data_config()
+
+
+def test_catalogue_rules_take_ring_targets_and_calendar_from_the_file(monkeypatch, tmp_path):
+    path = tmp_path / "data.yaml"
+    data = yaml.safe_load(DEFAULT_FILE.read_text(encoding="utf-8"))
+    data["ring_targets"] = {"default": 3, "queues": {"vip": 2}}
+    data["calendar"]["windows"] = ["08:00-20:00"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("CXPULSE_CONFIG_FILE", str(path))
+    monkeypatch.setenv("CXPULSE_CALL_CADENCE_S", "6")
+
+    rules = Settings().catalogue_rules()
+
+    assert (rules.calls.cadence_s, rules.calls.target_for("vip"),
+            rules.calls.target_for("general")) == (6.0, 2, 3)
+    assert rules.calendar.windows == ((time(8), time(20)),)
+
+
+def test_each_catalogue_rules_has_its_own_calendar_tally():
+    settings = Settings()
+
+    assert settings.catalogue_rules().calendar.fallback_days \
+        is not settings.catalogue_rules().calendar.fallback_days

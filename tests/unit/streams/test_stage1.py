@@ -9,13 +9,16 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from metrics.events import CallEvent
-from metrics.questionnaires import CATALOGUE
 from streams.serving.counters import ViewCounters
 from streams.serving.ingest import IngestMetrics
 from streams.ingest import IngestContext, handle_message
 from streams.settings import Settings
 from streams.stage1 import Stage1
 from tests import factories
+
+from tests.factories import questionnaires
+
+CATALOGUE = questionnaires()
 
 TOPIC = "cx.calls"
 

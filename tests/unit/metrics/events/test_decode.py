@@ -2,11 +2,15 @@
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 
 from metrics.events import Limits, decode_message, reasons
 from tests import factories
+
+# Decoding as the stream does, against the shipped data file's questionnaires.
+decode_configured = partial(decode_message, questionnaires=factories.questionnaires())
 
 # A day after the factories' base time, so factory timestamps are never "future".
 NOW = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
@@ -147,7 +151,7 @@ NOT_FROM_INPUT = {reasons.PROCESSING_ERROR}
 
 @pytest.mark.parametrize(("raw", "expected_type", "limits", "reason"), REJECTED)
 def test_rejection_reason(raw, expected_type, limits, reason):
-    decoded = decode_message(raw, expected_type, limits, now=NOW)
+    decoded = decode_configured(raw, expected_type, limits, now=NOW)
 
     assert [r.reason for r in decoded.rejected] == [reason], decoded.rejected
     assert decoded.events == []
@@ -175,7 +179,7 @@ def test_every_input_reason_has_a_row():
 def test_max_future_s_boundary(occurred_at, max_future_s, accepted):
     raw = _raw(factories.call(occurred_at=occurred_at.isoformat()))
 
-    decoded = decode_message(raw, "call", Limits(max_future_s=max_future_s), now=NOW)
+    decoded = decode_configured(raw, "call", Limits(max_future_s=max_future_s), now=NOW)
 
     assert (len(decoded.events), [r.reason for r in decoded.rejected]) == (
         (1, []) if accepted else (0, [reasons.FUTURE_TIMESTAMP])
@@ -192,7 +196,7 @@ def test_max_future_s_boundary(occurred_at, max_future_s, accepted):
     ],
 )
 def test_earliest_boundary(occurred_at, accepted):
-    decoded = decode_message(_raw(factories.call(occurred_at=occurred_at)), now=NOW)
+    decoded = decode_configured(_raw(factories.call(occurred_at=occurred_at)), now=NOW)
 
     assert (len(decoded.events), [r.reason for r in decoded.rejected]) == (
         (1, []) if accepted else (0, [reasons.ANCIENT_TIMESTAMP])
@@ -209,7 +213,7 @@ def test_max_message_bytes_boundary(size_delta, reason):
     event = _raw(factories.call())
     raw = event + b" " * (limit + size_delta - len(event))  # JSON allows trailing whitespace
 
-    decoded = decode_message(raw, "call", Limits(max_message_bytes=limit), now=NOW)
+    decoded = decode_configured(raw, "call", Limits(max_message_bytes=limit), now=NOW)
 
     assert [r.reason for r in decoded.rejected] == ([reason] if reason else [])
     assert len(decoded.events) == (0 if reason else 1)
@@ -218,7 +222,7 @@ def test_max_message_bytes_boundary(size_delta, reason):
 def test_oversized_keeps_only_the_first_64_kib():
     raw = b"x" * 100_000
 
-    decoded = decode_message(raw, None, Limits(max_message_bytes=1_024), now=NOW)
+    decoded = decode_configured(raw, None, Limits(max_message_bytes=1_024), now=NOW)
 
     assert decoded.rejected[0].original == raw[:65_536]
 
@@ -229,7 +233,7 @@ def test_oversized_keeps_only_the_first_64_kib():
 def test_max_envelope_events_boundary(count, accepted):
     raw = _envelope(*(factories.call() for _ in range(count)))
 
-    decoded = decode_message(raw, "call", Limits(max_envelope_events=2), now=NOW)
+    decoded = decode_configured(raw, "call", Limits(max_envelope_events=2), now=NOW)
 
     assert decoded.envelope
     assert (len(decoded.events), [r.reason for r in decoded.rejected]) == (
@@ -264,7 +268,7 @@ VALID = [
 
 @pytest.mark.parametrize("event", VALID)
 def test_valid_event_is_accepted(event):
-    decoded = decode_message(_raw(event), event["type"], now=NOW)
+    decoded = decode_configured(_raw(event), event["type"], now=NOW)
 
     assert decoded.rejected == []
     assert not decoded.envelope
@@ -279,7 +283,7 @@ def test_envelope_rejects_only_its_bad_items_with_index_and_item_bytes():
     ticket = factories.ticket()
     raw = _envelope(good[0], string_wait, good[1], 5, ticket, good[2])
 
-    decoded = decode_message(raw, "call", now=NOW)
+    decoded = decode_configured(raw, "call", now=NOW)
 
     assert decoded.envelope
     assert [e.event_id for e in decoded.events] == [e["event_id"] for e in good]
@@ -294,13 +298,13 @@ def test_envelope_rejects_only_its_bad_items_with_index_and_item_bytes():
 def test_envelope_item_bytes_are_compact_utf8_json():
     raw = b'{"type": "envelope", "events": [{"type": "feedback", "x": "\xc3\xa9"}]}'
 
-    decoded = decode_message(raw, None, now=NOW)
+    decoded = decode_configured(raw, None, now=NOW)
 
     assert decoded.rejected[0].original == '{"type":"feedback","x":"é"}'.encode()
 
 
 def test_envelope_inside_an_envelope_is_an_unknown_type():
-    decoded = decode_message(_envelope({"type": "envelope", "events": [factories.call()]}),
+    decoded = decode_configured(_envelope({"type": "envelope", "events": [factories.call()]}),
                              now=NOW)
 
     assert [(r.index, r.reason) for r in decoded.rejected] == [(0, reasons.UNKNOWN_TYPE)]
@@ -332,7 +336,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize("raw", HOSTILE)
 def test_hostile_input_never_raises(raw):
-    decoded = decode_message(raw, "call", now=NOW)
+    decoded = decode_configured(raw, "call", now=NOW)
 
     assert decoded.events or decoded.rejected
     assert {r.reason for r in decoded.rejected} <= set(reasons.ALL) - NOT_FROM_INPUT

@@ -10,13 +10,16 @@ from prometheus_client import CollectorRegistry
 from metrics.components import call_totals
 from metrics.contributions import AgentCap, CatalogueRules, Contributions, apply_event
 from metrics.events import CallEvent, SurveyEvent, TicketEvent
-from metrics.questionnaires import CATALOGUE
-from metrics.surveys import dimension_index, overall_index
+from metrics.surveys import SurveyTargets, dimension_index, overall_index
 from metrics.views import View
 from metrics.windows import SegmentWindows
 from streams.serving.counters import ViewCounters
 from streams.serving.windows import KeyTotals, WindowCollector
 from tests import factories
+
+from tests.factories import questionnaires
+
+CATALOGUE = questionnaires()
 
 SEG = "east|phone|q-general|residential|repair|unknown|all"
 VIEWS = {"all": View("all", counters=True, distribution=True),
@@ -162,8 +165,7 @@ def published(windows: SegmentWindows, key: str = "region|east",
 def gauges(*extra: KeyTotals) -> tuple[CollectorRegistry, SegmentWindows]:
     windows = windows_of(contributions())
     snapshots = [published(windows), *extra]
-    collector = WindowCollector(lambda: snapshots, VIEWS, CATALOGUE,
-                                lambda questionnaire, dimension: 80.0, 30)
+    collector = WindowCollector(lambda: snapshots, VIEWS, CATALOGUE, SurveyTargets())
     return registry_with(collector), windows
 
 
@@ -289,6 +291,6 @@ def test_window_gauges_never_label_by_id():
 
 
 def test_window_gauges_of_no_keys_are_no_families():
-    collector = WindowCollector(lambda: [], VIEWS, CATALOGUE, lambda q, d: 80.0, 30)
+    collector = WindowCollector(lambda: [], VIEWS, CATALOGUE)
 
     assert list(registry_with(collector).collect()) == []

@@ -2,11 +2,16 @@
 
 import json
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 
 import streams.simulate
 from metrics.events import Decoded, decode_message
 from streams.simulate import SimItem
+from tests import factories
+
+# Decoding as the stream does, against the shipped data file's questionnaires.
+decode_configured = partial(decode_message, questionnaires=factories.questionnaires())
 
 CHINA = timezone(timedelta(hours=8))
 # A Monday, local midnight: a run of a day or more sees the whole diurnal curve.
@@ -23,7 +28,7 @@ def body(item: SimItem) -> bytes:
 
 def decode(item: SimItem) -> Decoded:
     """Decode ``item`` as the worker would, on its own topic, a second after it was sent."""
-    return decode_message(body(item), item.kind, now=item.emitted_at + timedelta(seconds=1))
+    return decode_configured(body(item), item.kind, now=item.emitted_at + timedelta(seconds=1))
 
 
 def minutes_after_start(moment: datetime, start: datetime = START) -> float:

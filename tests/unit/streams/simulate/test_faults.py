@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from metrics.events import decode_message, reasons
+from metrics.events import reasons
 from streams.simulate import SimulatorConfig, generate
 from streams.simulate.faults import DEFECTS, corrupt
-from tests.unit.streams.simulate.helpers import START, body, decode
+from tests.unit.streams.simulate.helpers import START, body, decode, decode_configured
 
 CASES = [(kind, defect) for kind, defects in DEFECTS.items() for defect in defects]
 
@@ -23,7 +23,7 @@ def valid_examples(day_stream):
 def test_each_defect_is_rejected_for_its_reason(valid_examples, kind, defect):
     broken = corrupt(kind, valid_examples[kind], defect)
     raw = broken if isinstance(broken, bytes) else json.dumps(broken).encode()
-    decoded = decode_message(raw, kind, now=datetime(2030, 1, 1, tzinfo=UTC))
+    decoded = decode_configured(raw, kind, now=datetime(2030, 1, 1, tzinfo=UTC))
     assert decoded.events == []
     assert [r.reason for r in decoded.rejected] == [defect]
 
