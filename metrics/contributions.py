@@ -4,7 +4,7 @@ The stream (streams/stage1.py) and the offline report (streams/report.py) both c
 :func:`apply_event` with the same per-customer record and the same rules, which is what makes
 the report an oracle for the stream. The record is a JSON-ready dict:
 
-    ids, newest_s     recent event ids (metrics.dedupe)
+    dd, newest_s      recent event ids per source topic (metrics.dedupe)
     t                 open and recently closed tickets: {ticket_id: ticket state}
     repairs, complaints, fcr   bounded histories (metrics.repeats)
 
@@ -345,7 +345,7 @@ def apply_event(rules: CatalogueRules, event: Any, record: dict[str, Any], water
     """
     at_s = event.occurred_at.timestamp()
     duplicate, forgotten = remember(record, event.event_id, at_s, rules.dedupe_window_s,
-                                    rules.dedupe_max_ids)
+                                    rules.dedupe_max_ids, source=event.type)
     if duplicate:
         return Applied(Outcome.DUPLICATE)
     if at_s < watermark_s - rules.late_grace_s:

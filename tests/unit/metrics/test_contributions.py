@@ -212,7 +212,7 @@ def test_late_event_is_remembered_for_dedupe_but_changes_no_state():
     assert results[0].outcome is Outcome.LATE
     assert buckets == {}
     assert record["t"] == state_before, "a late close must not close the ticket"
-    assert "e-late" in record["ids"]
+    assert "e-late" in record["dd"]["ticket"]["ids"]
     # The same id again is a duplicate (dedupe runs first), even when no longer late.
     buckets, results, _ = run([late_close], record=record)
     assert results[0].outcome is Outcome.DUPLICATE and buckets == {}
