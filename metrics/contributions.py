@@ -4,12 +4,15 @@ The stream (streams/stage1.py) and the offline report (streams/report.py) both c
 :func:`apply_event` with the same per-customer record and the same rules, which is what makes
 the report an oracle for the stream. The record is a JSON-ready dict:
 
-    ids, newest_s     recent event ids (metrics.dedupe)
+    dd, newest_s      recent event ids per source topic (metrics.dedupe)
     t                 open and recently closed tickets: {ticket_id: ticket state}
-    repairs, complaints, fcr   bounded histories (metrics.repeats)
+    repairs, complaints   bounded repeat histories (metrics.repeats)
+    fcr               first-contact resolution history (metrics.fcr)
 
 Late events (event time more than ``late_grace_s`` before the watermark of their source
 partition) are remembered for de-duplication and counted, but change no state and no window.
+Every piece of this state is decided by one source topic's own events, so the outcome does not
+depend on how the consumer interleaves topics (docs/metrics.md, "Order independence").
 """
 
 from collections.abc import Mapping
@@ -23,16 +26,17 @@ from metrics.calls import CallRules, measure_call
 from metrics.complaint_clock import ComplaintClock, Pause
 from metrics.dedupe import remember
 from metrics.errors import MetricInputError
-from metrics.repeats import (
+from metrics.fcr import (
     DEFAULT_FCR_WINDOW_S,
-    DEFAULT_MAX_ENTRIES,
-    DEFAULT_REPEAT_WINDOW_S,
     FcrUpdate,
     fcr_call_answered,
-    fcr_settle,
     fcr_ticket_created,
     fcr_ticket_reopened,
     fcr_ticket_resolved,
+)
+from metrics.repeats import (
+    DEFAULT_MAX_ENTRIES,
+    DEFAULT_REPEAT_WINDOW_S,
     repeat_complaint,
     repeat_repair,
 )
@@ -145,19 +149,11 @@ def _dt(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def _forget_stale_contacts(rules: CatalogueRules, record: dict[str, Any]) -> None:
-    """Memory only, run before a contact is added: contacts whose window ended a whole
-    window ago (event time) stop being tracked, so they never count as dropped at the cap.
-    The margin keeps this independent of how calls and tickets interleave."""
-    if "fcr" in record:
-        fcr_settle(record, record["newest_s"], rules.fcr_window_s, rules.fcr_window_s)
-
-
 def _add_fcr(out: Contributions, update: FcrUpdate) -> None:
+    # A contact counts as resolved unless it failed, so nothing is published when a window
+    # ends: the figure never depends on when that was noticed (see docs/metrics.md).
     for outcome in update.failed:
         out.add(outcome.tag, outcome.opened_s, "fcr/failed")
-    # update.passed is not used: a contact counts as resolved unless it failed, so the
-    # figure never depends on when a window was settled (see docs/metrics.md).
     for outcome in update.dropped:
         out.add(outcome.tag, outcome.opened_s, "fcr/dropped")
 
@@ -178,7 +174,6 @@ def _apply_call(rules: CatalogueRules, call: Any, record: dict[str, Any], segmen
             _inc(bucket, "calls/talk_s_sum", measures.talk_s)
         answered_s = at_s + call.wait_s
         out.add(segment, answered_s, "fcr/contacts")  # the answer's minute, not the offer's
-        _forget_stale_contacts(rules, record)
         update, _ = fcr_call_answered(record, call.call_id, answered_s, segment,
                                       rules.fcr_window_s, rules.history_max)
         _add_fcr(out, update)
@@ -231,8 +226,8 @@ def _apply_ticket(rules: CatalogueRules, ticket: Any, record: dict[str, Any], se
             out.add(segment, at_s, prefix + "repeats")
         out.add(segment, at_s, prefix + "opened")
         out.add(segment, at_s, prefix + "opened_created_s", created_s)
-        update, _ = fcr_ticket_created(record, ticket.ticket_id, kind, created_s,
-                                       rules.fcr_window_s, rules.history_max)
+        update, _ = fcr_ticket_created(record, ticket.ticket_id, kind, created_s, segment,
+                                       rules.fcr_window_s)
         _add_fcr(out, update)
         return None
     if state is None:
@@ -274,9 +269,8 @@ def _apply_ticket(rules: CatalogueRules, ticket: Any, record: dict[str, Any], se
             _judge(out.bucket(segment, at_s), "solution", rules.complaint_clock.solution_on_time(
                 created, at, _pauses(state), rules.calendar))
         out.add(segment, at_s, "fcr/contacts")
-        _forget_stale_contacts(rules, record)
         update, _ = fcr_ticket_resolved(record, ticket.ticket_id, at_s, segment,
-                                        rules.history_max)
+                                        rules.fcr_window_s, rules.history_max)
         _add_fcr(out, update)
     elif action == "closed":
         if not state["open"]:
@@ -345,7 +339,7 @@ def apply_event(rules: CatalogueRules, event: Any, record: dict[str, Any], water
     """
     at_s = event.occurred_at.timestamp()
     duplicate, forgotten = remember(record, event.event_id, at_s, rules.dedupe_window_s,
-                                    rules.dedupe_max_ids)
+                                    rules.dedupe_max_ids, source=event.type)
     if duplicate:
         return Applied(Outcome.DUPLICATE)
     if at_s < watermark_s - rules.late_grace_s:

@@ -66,7 +66,7 @@ class Settings(BaseSettings):
         86_400.0, gt=0, description="How long an event_id is remembered (event time)."
     )
     dedupe_max_ids: int = Field(
-        256, ge=1, description="Cap on remembered event_ids per customer."
+        256, ge=1, description="Cap on remembered event_ids per customer and source topic."
     )
     customer_ttl_s: float = Field(
         35 * 86_400.0, gt=0, description="Idle customers are evicted after this (event time)."

@@ -2,6 +2,7 @@
 surveys and the agent cut, read back as components per (segment, minute)."""
 
 import copy
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -212,7 +213,7 @@ def test_late_event_is_remembered_for_dedupe_but_changes_no_state():
     assert results[0].outcome is Outcome.LATE
     assert buckets == {}
     assert record["t"] == state_before, "a late close must not close the ticket"
-    assert "e-late" in record["ids"]
+    assert "e-late" in record["dd"]["ticket"]["ids"]
     # The same id again is a duplicate (dedupe runs first), even when no longer late.
     buckets, results, _ = run([late_close], record=record)
     assert results[0].outcome is Outcome.DUPLICATE and buckets == {}
@@ -564,6 +565,54 @@ def test_fcr_totals_are_order_independent_for_shuffled_calls_and_tickets(seed):
         shuffled = events[:]
         rng.shuffle(shuffled)
         assert run(shuffled, rules)[0] == expected
+
+
+def topic_merges(calls: list[Any], tickets: list[Any]) -> list[list[Any]]:
+    """Every merge of the two topics' events that keeps each topic's own order."""
+    size = len(calls) + len(tickets)
+    merges = []
+    for positions in itertools.combinations(range(size), len(calls)):
+        picked, calls_left, tickets_left = set(positions), iter(calls), iter(tickets)
+        merges.append([next(calls_left) if index in picked else next(tickets_left)
+                       for index in range(size)])
+    return merges
+
+
+def many_calls_then_follow_up() -> tuple[list[Any], list[Any]]:
+    """Four answered calls an hour apart, a repair created after the second, resolved and
+    reopened a day later: with three slots per customer, the old shared cap of pending
+    contacts dropped a different contact depending on when the repair failed the calls."""
+    calls = [call(occurred_at=at(3600 * n), wait_s=0.0, event_id=f"call-{n}",
+                  call_id=f"c{n}") for n in range(4)]
+    tickets = [*lifecycle("t1", ("created", 3600 + 60), ("resolved", 2 * 3600),
+                          ("reopened", DAY), kind="repair")]
+    return calls, tickets
+
+
+def duplicate_call_after_ticket_day() -> tuple[list[Any], list[Any]]:
+    """A call and its duplicate, and tickets two days ahead: the old shared dedupe memory
+    forgot the call's id when the tickets came between the copies."""
+    answered = call(occurred_at=at(0), wait_s=5.0, event_id="dup-call")
+    tickets = lifecycle("t9", ("created", 2 * DAY), ("resolved", 2 * DAY + 60),
+                        kind="suggestion")
+    return [answered, answered], tickets
+
+
+@pytest.mark.parametrize(
+    ("world", "rules"),
+    [
+        pytest.param(many_calls_then_follow_up, CatalogueRules(history_max=3), id="fcr-cap"),
+        pytest.param(duplicate_call_after_ticket_day, RULES, id="dedupe-forgetting"),
+    ],
+)
+def test_components_ignore_how_calls_and_tickets_interleave(world, rules):
+    calls, tickets = world()
+    outcomes = set()
+    for merged in topic_merges(calls, tickets):
+        buckets, results, _ = run(merged, rules)
+        components = sorted((slot, sorted(bucket.items())) for slot, bucket in buckets.items())
+        outcomes.add((repr(components), tuple(sorted(r.outcome.value for r in results))))
+    assert len(outcomes) == 1
 
 
 def test_ticket_fcr_contact_at_first_resolution_fails_on_reopen_within_window():

@@ -1,4 +1,5 @@
-"""remember(): per-customer duplicate memory bounded by an event-time window and a cap."""
+"""remember(): per-customer, per-source duplicate memory bounded by an event-time window and a
+cap."""
 
 import json
 
@@ -60,14 +61,56 @@ def test_remember(sightings, results, kept):
     record, got = _feed(sightings)
 
     assert got == results
-    assert list(record["ids"]) == kept
+    assert list(record["dd"][""]["ids"]) == kept
 
 
 def test_window_and_cap_forget_in_one_call():
-    record = {"ids": {"a": 0.0, "b": 1.0, "c": 150.0}, "newest_s": 150.0}
+    record = {"dd": {"": {"n": 150.0, "ids": {"a": 0.0, "b": 1.0, "c": 150.0}}},
+              "newest_s": 150.0}
 
     assert remember(record, "d", 151.0, WINDOW_S, max_ids=1) == (False, 3)
-    assert record["ids"] == {"d": 151.0}
+    assert record["dd"][""]["ids"] == {"d": 151.0}
+
+
+def _interleaved(calls: list[tuple[str, float]], tickets: list[tuple[str, float]],
+                 calls_first: bool) -> list[tuple[bool, int]]:
+    """The results of the calls, with all tickets fed before them or after them."""
+    record: dict = {}
+    if calls_first:
+        results = [remember(record, e, s, WINDOW_S, MAX_IDS, "call") for e, s in calls]
+        for e, s in tickets:
+            remember(record, e, s, WINDOW_S, MAX_IDS, "ticket")
+        return results
+    for e, s in tickets:
+        remember(record, e, s, WINDOW_S, MAX_IDS, "ticket")
+    return [remember(record, e, s, WINDOW_S, MAX_IDS, "call") for e, s in calls]
+
+
+@pytest.mark.parametrize(
+    ("calls", "tickets"),
+    [
+        # A ticket far ahead in event time used to move the shared newest time and forget the
+        # call's id before its duplicate came.
+        pytest.param([("c", 0.0), ("c", 0.0)], [("t", 500.0)], id="window"),
+        # Tickets used to take the shared cap's slots.
+        pytest.param([("c", 0.0), ("c", 0.0)], [("t1", 1.0), ("t2", 2.0), ("t3", 3.0)],
+                     id="cap"),
+    ],
+)
+def test_each_source_forgets_by_its_own_events(calls, tickets):
+    expected = [(False, 0), (True, 0)]
+    assert _interleaved(calls, tickets, calls_first=True) == expected
+    assert _interleaved(calls, tickets, calls_first=False) == expected
+
+
+def test_a_version_1_id_map_is_still_consulted_until_it_empties():
+    record = {"ids": {"a": 0.0, "b": 90.0}, "newest_s": 90.0}
+
+    assert remember(record, "a", 95.0, WINDOW_S, MAX_IDS, "call") == (True, 0)
+    assert remember(record, "c", 150.0, WINDOW_S, MAX_IDS, "call") == (False, 1)
+    assert record["ids"] == {"b": 90.0}
+    assert remember(record, "d", 191.0, WINDOW_S, MAX_IDS, "call") == (False, 1)
+    assert "ids" not in record
 
 
 def test_duplicate_leaves_the_record_unchanged():
@@ -97,4 +140,4 @@ def test_other_keys_of_the_record_are_kept():
 
     remember(record, "a", 0.0, WINDOW_S, MAX_IDS)
 
-    assert record == {"p": 3, "ids": {"a": 0.0}, "newest_s": 0.0}
+    assert record == {"p": 3, "dd": {"": {"n": 0.0, "ids": {"a": 0.0}}}, "newest_s": 0.0}
