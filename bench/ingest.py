@@ -9,7 +9,8 @@ simulator's events (calls, ticket lifecycles, surveys) are pre-loaded into cx.ca
 cx.tickets / cx.surveys with the project's EventProducer before the consumer starts, then the
 consumer is started pinned to one core and timed from the first event processed to the last.
 Results go to a rich table and to bench/results/ingest-<UTC timestamp>.json (copied to
-ingest-latest.json).
+ingest-latest.json); that folder is ignored by git, and bench/README.md keeps the dated
+summary of the runs that matter.
 """
 
 import argparse

@@ -77,7 +77,7 @@ class Proc(Child):
         return self
 
     def stop(self, timeout_s: float = 15.0) -> int | None:
-        """SIGTERM, then SIGKILL after ``timeout_s`` (this process only, by pid)."""
+        """SIGTERM, then SIGKILL after ``timeout_s``, to the process group it leads."""
         return super().stop(timeout_s)
 
     def tail(self, lines: int = 25) -> str:

@@ -6,7 +6,6 @@ against Apache Kafka.
 
 import logging
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -17,6 +16,7 @@ from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from streams.errors import BrokerError
+from streams.processes import spawn, stop_group
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +61,13 @@ class EmbeddedBroker:
             "--advertised-listener-url", listener,
             "--storage-engine", "memory://tansu/",
         ]
+        env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
         if self.log_path:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
-        self._process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
+            with open(self.log_path, "ab") as output:
+                self._process = spawn(command, output, env)
+        else:
+            self._process = spawn(command, subprocess.DEVNULL, env)
         try:
             self._wait_ready(ready_timeout_s)
         except BaseException:
@@ -106,16 +106,10 @@ class EmbeddedBroker:
         raise BrokerError(f"Tansu did not answer within {timeout_s} s: {last_error}")
 
     def stop(self, timeout_s: float = 5.0) -> None:
-        """SIGTERM, then SIGKILL after ``timeout_s``; idempotent."""
+        """SIGTERM, then SIGKILL after ``timeout_s`` (streams.processes.stop_group); idempotent."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            stop_group(process, timeout_s)
 
     def wait(self) -> int:
         """Block until the broker exits; returns its exit code."""

@@ -25,10 +25,12 @@ def _settings(args: argparse.Namespace, **overrides: object):
 
 
 def cmd_broker(args: argparse.Namespace) -> int:
-    """Run Tansu in the foreground until Ctrl-C."""
+    """Run Tansu in the foreground until Ctrl-C or SIGTERM, then stop it."""
     from streams.broker import EmbeddedBroker
+    from streams.processes import interrupt_on_sigterm
     from streams.topics import create_topics
 
+    interrupt_on_sigterm()
     broker = EmbeddedBroker(args.host, args.port, Path(args.log) if args.log else None)
     broker.start()
     try:
@@ -192,9 +194,11 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    """Run the whole embedded stack."""
+    """Run the whole embedded stack until Ctrl-C, SIGTERM or --duration-s, then stop it."""
+    from streams.processes import interrupt_on_sigterm
     from streams.up import UpOptions, run_up
 
+    interrupt_on_sigterm()
     options = UpOptions(
         run_dir=Path(args.run_dir), broker_port=args.broker_port, workers=args.workers,
         first_web_port=args.web_port, prometheus_port=args.prometheus_port,
@@ -222,7 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = command("up", cmd_up, "Start broker, workers, Prometheus, Alertmanager and the "
-                "simulator on 127.0.0.1 and show a live summary until Ctrl-C.")
+                "simulator on 127.0.0.1 and show a live summary until Ctrl-C or SIGTERM, "
+                "then stop them all.")
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--rate", type=float, default=200.0, help="simulated events/s (default 200)")
     p.add_argument("--envelope", type=int, default=1,
@@ -239,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not start Prometheus and Alertmanager")
 
     p = command("broker", cmd_broker, "Run the embedded Kafka-protocol broker (Tansu, memory "
-                "storage) in the foreground.")
+                "storage) in the foreground until Ctrl-C or SIGTERM.")
     p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=9092, help="listen port (default 9092)")
     p.add_argument("--log", help="write the broker's output to this file")

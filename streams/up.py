@@ -89,7 +89,11 @@ def _summary(options: UpOptions, urls: dict[str, str], rates: dict[str, float]) 
 
 
 def run_up(options: UpOptions, console: Console | None = None) -> int:
-    """Start broker, workers, monitoring and simulator; supervise until Ctrl-C or duration."""
+    """Start broker, workers, monitoring and simulator; supervise until Ctrl-C or duration.
+
+    Every exit path, KeyboardInterrupt included (which ``cxpulse up`` also raises on SIGTERM),
+    stops the children, last started first.
+    """
     console = console or Console()
     Settings().data_config()   # a bad data file stops here, not once per worker log
     options.run_dir.mkdir(parents=True, exist_ok=True)
