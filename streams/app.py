@@ -84,7 +84,6 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     data = settings.data_config()
     views = settings.active_views()
     counters = ViewCounters(views, data.catalogue())
-    registry.register(counters)
     raw = {"key_serializer": "raw", "value_serializer": "raw",
            "partitions": settings.topic_partitions}
     # bytes keys and values: the table serialises with "raw" (records are JSON we encode).
@@ -116,8 +115,14 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
                    if tp.topic == settings.partials_topic}
         return stage2.published(actives)
 
-    registry.register(WindowCollector(owned_windows, views, data.catalogue(),
-                                      data.survey_targets.rules()))
+    # The view series are written as text (streams/serving/text.py), beside the registry.
+    window_gauges = WindowCollector(owned_windows, views, data.catalogue(),
+                                    data.survey_targets.rules())
+
+    def render() -> bytes:
+        """The whole exposition; runs in a thread, reading only published references."""
+        return (generate_latest(registry) + counters.families().text().encode()
+                + window_gauges.families().text().encode())
     registry.register(CalendarFallbackCollector(stage1.rules.calendar))
     for warning in calendar_warnings(stage1.rules.calendar, date.today()):
         log.warning(warning)
@@ -171,8 +176,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     class MetricsView(View):
         async def get(self, request: Request) -> Response:
             # Rendered in a thread from published snapshots: the event loop only waits.
-            body = await asyncio.get_running_loop().run_in_executor(
-                None, generate_latest, registry)
+            body = await asyncio.get_running_loop().run_in_executor(None, render)
             return self.bytes(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     @app.page("/progress")
@@ -192,6 +196,8 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
                                     for sample in family.samples),
                 "loop_lag_max_s": lag.max_s,
                 "loop_lags": [[round(at, 3), round(late, 4)] for at, late in lag.recent],
+                "gc_pauses": [[round(at, 3), generation, round(pause, 4)]
+                              for at, generation, pause in lag.gc_recent],
             })
 
     return Worker(app, registry, metrics, ctx, stage2)
