@@ -1,5 +1,5 @@
 """The ``cxpulse`` command line: broker, topics, worker, simulate, replay, up, schema, report,
-views, rules, config."""
+views, alerts (rules), notify-bridge, config."""
 
 import argparse
 import logging
@@ -170,26 +170,44 @@ def cmd_views(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_rules(args: argparse.Namespace) -> int:
-    """Write (or check) the recording rules of the configured views."""
-    from alerts.recording import RULES_FILE, render
+def cmd_alerts(args: argparse.Namespace) -> int:
+    """Build (or check) every generated alerting file, or render the deployable
+    Alertmanager config with its secrets."""
+    from alerts.build import build, render_all
+    from alerts.spec import load_spec
 
     settings = _settings(args)
-    data = settings.data_config()
-    text = render(settings.configured_views().values(), data.catalogue(),
-                  data.survey_targets.rules().target)
-    target = Path(args.out) if args.out else RULES_FILE
-    if args.check:
-        current = target.read_text() if target.is_file() else ""
-        if current != text:
-            console.print(f"{target} differs from the configured views: run "
-                          f"`cxpulse rules build` and commit it", style="red", markup=False)
-            return 1
-        console.print(f"{target} matches the configured views")
+    spec = Path(args.spec) if getattr(args, "spec", None) else None
+    if args.action == "alertmanager":
+        from alerts.alertmanager import with_secrets
+
+        secret = settings.alert_wecom_api_secret
+        text = render_all(settings, load_spec(spec or settings.alert_spec_file))
+        out = Path(args.out or "alertmanager.yml")
+        out.write_text(with_secrets(text["alertmanager.yml"],
+                                    secret.get_secret_value() if secret else None))
+        console.print(f"wrote {out}")
         return 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text)
-    console.print(f"wrote {target}")
+    lines = build(settings, spec, Path(args.out) if args.out else None, args.check)
+    if args.check:
+        if lines:
+            console.print("differ from the data file, the alert spec and the settings: run "
+                          "`cxpulse alerts build` and commit them:\n  " + "\n  ".join(lines),
+                          style="red", markup=False, soft_wrap=True)
+            return 1
+        console.print("generated alerting files are up to date")
+        return 0
+    console.print("wrote\n  " + "\n  ".join(lines), markup=False, soft_wrap=True)
+    return 0
+
+
+def cmd_notify_bridge(args: argparse.Namespace) -> int:
+    """Serve Alertmanager webhooks and post them to DingTalk and Feishu until Ctrl-C."""
+    from notify.bridge import run_bridge
+
+    settings = _settings(args)
+    run_bridge(settings, args.host or settings.notify_bridge_host,
+               args.port or settings.notify_bridge_port)
     return 0
 
 
@@ -318,12 +336,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="JSONL file, one event per line (as simulate --out writes)")
     p.add_argument("--families", action="store_true", help="also count series per family")
 
-    p = command("rules", cmd_rules, "Generate the Prometheus recording rules of the configured "
-                "views (alerts/rules/cxpulse-views.rules.yml).")
-    p.add_argument("action", choices=["build"])
-    p.add_argument("--check", action="store_true",
-                   help="fail (exit 1) when the file differs from what would be generated")
-    p.add_argument("--out", help="write here instead of alerts/rules/cxpulse-views.rules.yml")
+    for name in ("alerts", "rules"):
+        p = command(name, cmd_alerts, "Generate the recording rules, alert rules and "
+                    "Alertmanager config from the data file and alerts/spec.yaml (`rules` is "
+                    "the same command); `alertmanager` renders the deployable Alertmanager "
+                    "config with secrets from the settings.")
+        p.add_argument("action", choices=["build", "alertmanager"])
+        p.add_argument("--check", action="store_true",
+                       help="fail (exit 1) when a committed file differs from what would be "
+                       "generated")
+        p.add_argument("--spec", help="alert spec file (default CXPULSE_ALERT_SPEC_FILE, else "
+                       "alerts/spec.yaml)")
+        p.add_argument("--out", help="build: write rules/*.yml and alertmanager.yml under this "
+                       "folder instead of the repository; alertmanager: the file to write")
+
+    p = command("notify-bridge", cmd_notify_bridge, "Receive Alertmanager webhooks on "
+                "/dingtalk and /feishu and post them as DingTalk and Feishu robot messages.")
+    p.add_argument("--host", help="bind address (default CXPULSE_NOTIFY_BRIDGE_HOST)")
+    p.add_argument("--port", type=int, help="port (default CXPULSE_NOTIFY_BRIDGE_PORT)")
     return parser
 
 

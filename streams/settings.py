@@ -123,6 +123,36 @@ class Settings(BaseSettings):
         None, description="The data file: questionnaires, targets, calendar, views "
         "(see below); unset: the default shipped in streams/dataconfig.yaml.",
     )
+    alert_language: Literal["en", "zh"] = Field(
+        "en", description="Language of alert summaries and descriptions (`cxpulse alerts "
+        "build`) and of the notify bridge's messages: en or zh.",
+    )
+    alert_spec_file: Path | None = Field(
+        None, description="The alert spec (objectives, thresholds, routing); unset: "
+        "alerts/spec.yaml.",
+    )
+    alert_wecom_api_secret: SecretStr | None = Field(
+        None, description="WeCom app secret that `cxpulse alerts alertmanager` writes into the "
+        "deployable Alertmanager config; never defaulted, required when a receiver uses WeCom.",
+    )
+    notify_bridge_host: str = Field("127.0.0.1", description="`cxpulse notify-bridge` bind "
+                                    "address (0.0.0.0 in containers).")
+    notify_bridge_port: int = Field(9094, ge=1, le=65535,
+                                    description="`cxpulse notify-bridge` HTTP port.")
+    notify_dingtalk_url: SecretStr | None = Field(
+        None, description="DingTalk robot webhook URL, access_token included; never defaulted, "
+        "required for the bridge's /dingtalk.",
+    )
+    notify_dingtalk_secret: SecretStr | None = Field(
+        None, description="DingTalk robot signing secret (SEC...), when the robot signs.",
+    )
+    notify_feishu_url: SecretStr | None = Field(
+        None, description="Feishu bot webhook URL; never defaulted, required for the bridge's "
+        "/feishu.",
+    )
+    notify_feishu_secret: SecretStr | None = Field(
+        None, description="Feishu bot signing secret, when the bot checks signatures.",
+    )
     _data: DataConfig | None = PrivateAttr(None)
 
     @field_validator("broker_url")
@@ -139,11 +169,12 @@ class Settings(BaseSettings):
             raise ValueError("CXPULSE_STORE must be memory:// or rocksdb://")
         return value
 
-    @field_validator("config_file")
+    @field_validator("config_file", "alert_spec_file")
     @classmethod
-    def _config_file_exists(cls, value: Path | None) -> Path | None:
+    def _config_file_exists(cls, value: Path | None, info) -> Path | None:
         if value is not None and not value.is_file():
-            raise ValueError(f"CXPULSE_CONFIG_FILE must name an existing file; none at {value}")
+            raise ValueError(f"CXPULSE_{info.field_name.upper()} must name an existing file; "
+                             f"none at {value}")
         return value
 
     @model_validator(mode="after")

@@ -63,6 +63,15 @@ DEFAULTS = [
     ("agent_cut", False),
     ("agent_cap", 200),
     ("config_file", None),
+    ("alert_language", "en"),
+    ("alert_spec_file", None),
+    ("alert_wecom_api_secret", None),
+    ("notify_bridge_host", "127.0.0.1"),
+    ("notify_bridge_port", 9094),
+    ("notify_dingtalk_url", None),
+    ("notify_dingtalk_secret", None),
+    ("notify_feishu_url", None),
+    ("notify_feishu_secret", None),
 ]
 
 
