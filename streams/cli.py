@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -103,22 +104,34 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0 if summary.ok(args.send_invalid) else 1
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    """Compute the metric catalogue offline from a JSONL event file."""
-    from streams.report import build_report, choose_views, summary_tables, write_report
+def _file_report(path: Path, settings: Any, send_invalid: bool) -> Any:
+    """The offline report of an event file, or None after printing why it cannot be read."""
+    from streams.report import build_report
 
-    path = Path(args.file)
     if not path.is_file():
         console.print(f"error: {path} is not a file", style="red", markup=False)
-        return 2
+        return None
+    try:
+        return build_report(path, settings, send_invalid, console)
+    except OSError as error:
+        console.print(f"error: {error}", style="red", markup=False)
+        return None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Compute the metric catalogue offline from a JSONL event file."""
+    from streams.report import choose_views, summary_tables, write_report
+
     settings = _settings(args)
     try:
         views = choose_views(settings.active_views(), args.view)
     except ValueError as error:
         console.print(f"error: {error}", style="red", markup=False)
         return 2
+    report = _file_report(Path(args.file), settings, args.send_invalid)
+    if report is None:
+        return 2
     try:
-        report = build_report(path, settings, args.send_invalid, console)
         write_report(report, args.format, Path(args.out) if args.out else None, views)
     except OSError as error:
         console.print(f"error: {error}", style="red", markup=False)
@@ -132,19 +145,13 @@ def cmd_views(args: argparse.Namespace) -> int:
     """Print the series /metrics would hold for an event file and the configured views."""
     from rich.table import Table
 
-    from streams.report import build_report
     from streams.serving.budget import budget
 
     path = Path(args.file)
-    if not path.is_file():
-        console.print(f"error: {path} is not a file", style="red", markup=False)
-        return 2
     settings = _settings(args)
     views, windows = settings.active_views(), settings.exported_windows()
-    try:
-        report = build_report(path, settings, True, console)
-    except OSError as error:
-        console.print(f"error: {error}", style="red", markup=False)
+    report = _file_report(path, settings, True)
+    if report is None:
         return 2
     data = settings.data_config()
     found = budget(report, views, windows, data.catalogue(), data.survey_targets.rules())
