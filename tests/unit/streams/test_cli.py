@@ -16,7 +16,7 @@ from streams.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
 COMMANDS = ["up", "broker", "topics", "worker", "simulate", "replay", "schema", "config",
-            "report", "views", "rules"]
+            "report", "history", "views", "rules"]
 
 
 @pytest.fixture(autouse=True)
