@@ -27,6 +27,7 @@ from streams.history.oracle import closed_windows, rows, segment_hours
 from streams.history.query import Query, answer
 from streams.history.store import open_store
 from streams.processes import Child, free_port, wait_http
+from streams.scrape import scrape, total
 from streams.settings import Settings
 from streams.simulate.config import SimulatorConfig
 from streams.simulate.generator import generate
@@ -155,9 +156,13 @@ def test_a_worker_killed_mid_replay_leaves_exactly_the_reports_windows(world, st
     os.kill(second.pid, signal.SIGKILL)
     assert killed_at < EVENTS * 0.6, "the kill came too late to be mid-replay"
     time.sleep(2)
-    start("w2", port=int(second.url.rsplit(":", 1)[1]))
+    restarted = start("w2", port=int(second.url.rsplit(":", 1)[1]))
     assert replay.wait(timeout=600) == 0, replay.stderr.read()[-2000:]
     _await_rows(stores, world["expected"])
+    scraped = [scrape(child.url + "/metrics", timeout_s=60) for child in (first, restarted)]
+    replays = sum(total(s, "cxpulse_events_replayed_total")
+                  + total(s, "cxpulse_partials_total", result="replayed") for s in scraped)
+    assert replays > 0, "the kill exercised no replay path"
 
 
 def test_monthly_reaggregation_equals_the_offline_figure(world, stores):
