@@ -63,7 +63,7 @@ class Store:
 
     def sql(self, text: str) -> str:
         """``text`` with ``?`` placeholders in this store's style."""
-        return text if self.dialect == "sqlite" else text.replace("?", "%s")
+        return text if self.dialect == "sqlite" else text.replace("%", "%%").replace("?", "%s")
 
     # -- schema ----------------------------------------------------------------------------
     def version(self) -> int:
