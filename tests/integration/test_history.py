@@ -165,7 +165,7 @@ def test_a_worker_killed_mid_replay_leaves_exactly_the_reports_windows(world, st
     assert replays > 0, "the kill exercised no replay path"
 
 
-def test_monthly_reaggregation_equals_the_offline_figure(world, stores):
+def test_monthly_reaggregation_equals_the_offline_figure(world, stores, pipeline):
     settings = Settings()
     data = settings.data_config()
     clock = world["report"].clock_s
@@ -197,6 +197,17 @@ def test_monthly_reaggregation_equals_the_offline_figure(world, stores):
                                                               rel_tol=1e-12), (url, metric)
         finally:
             store.close()
+    # The same query over HTTP, from a worker (its first store is the SQLite file).
+    worker = next(child for child in pipeline[2] if child.alive)
+    with urllib.request.urlopen(worker.url + "/history?metric=fcr.rate&by=region"
+                                "&granularity=month", timeout=30) as response:
+        served = json.loads(response.read())["rows"]
+    store = open_store(stores[0], {n: v.dimensions for n, v in settings.active_views().items()})
+    try:
+        assert served == answer(store, Query("fcr.rate", by=("region",), granularity="month"),
+                                settings)
+    finally:
+        store.close()
 
 
 def test_a_second_replay_changes_no_row(world, stores, pipeline):
