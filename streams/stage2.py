@@ -14,6 +14,10 @@ Each partition admits at most ``max_keys`` keys per view (first come; keys with 
 are admitted on load); the rest fold into the view's ``other`` key. At every flush the part
 publishes immutable copies of its keys' exported windows (streams/serving/windows.py), which
 is all /metrics ever reads.
+
+History (streams/history/closing.py) hooks in at four points: full-segment keys are taken out
+of each partial, applied view-key hours are marked, closed windows are published at the flush
+before its records, and segment day records load and save with the window records.
 """
 
 import json
@@ -26,10 +30,10 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from metrics.components import Bucket, add_into
+from metrics.history import ClosedWindow
 from metrics.views import KeyCap, View, view_name
 from metrics.windows import SegmentWindows
 from streams.flushing import current_event_of, drop_revoked, write, written
-from metrics.history import ClosedWindow
 from streams.history.closing import History
 from streams.positions import Positions, is_stale
 from streams.serving.windows import KeyTotals
