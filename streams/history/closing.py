@@ -3,8 +3,10 @@
 Stage 2 already holds, per view key, hour buckets for 30 days (metrics/windows.py). Stage 1
 also sends every full segment's minute buckets under ``#segment|<segment>`` keys; they are
 taken out of the partial here (never reaching the view-key cap) and summed into day buckets
-(metrics/history.py ``SegmentDays``), saved as records ``<partition>|#segment|<segment>`` of
-the windows table next to the window records.
+(metrics/history.py ``SegmentDays``), saved in chunks (``crc32(segment) % SEGMENT_CHUNKS``) as
+records ``<partition>|#segments/<chunk>`` of the windows table next to the window records: one
+record per segment made a flush write hundreds of records (each its own request on the
+embedded broker) and slowed both stages.
 
 At each stage-2 flush, before its records are written:
 
@@ -21,6 +23,7 @@ lost flush found.
 """
 
 import json
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +44,9 @@ from metrics.windows import SegmentWindows
 #: History key of a full segment (a pseudo-view with every dimension, as `cxpulse report
 #: --view segment` names it).
 SEGMENT_VIEW = "segment"
+#: Segment day records per stage-2 partition.
+SEGMENT_CHUNKS = 16
+CHUNK_PREFIX = "#segments/"
 #: Messages to the history topic are split above this many bytes.
 MESSAGE_BUDGET = 512 * 1024
 
@@ -67,7 +73,7 @@ class PartHistory:
     """History state of one stage-2 partition."""
 
     segments: dict[str, SegmentDays] = field(default_factory=dict)
-    dirty: set[str] = field(default_factory=set)          # segments to save
+    dirty: set[int] = field(default_factory=set)          # segment chunks to save
     touched: set[tuple[str, int]] = field(default_factory=set)   # (view key, hour) changed
     touched_days: set[tuple[str, int]] = field(default_factory=set)  # (segment, day) changed
     flushed_clock: float = 0.0
@@ -97,9 +103,11 @@ class History:
     # -- loading ---------------------------------------------------------------------------
     def load(self, partition: int, name: str, raw: bytes) -> bool:
         """Take a saved record of the windows table if it is a segment's; True if it was."""
-        if not name.startswith(SEGMENT_PREFIX):
+        if not name.startswith(CHUNK_PREFIX):
             return False
-        self.part(partition).segments[name] = SegmentDays.from_json(json.loads(raw))
+        segments = self.part(partition).segments
+        for segment, days in json.loads(raw)["s"].items():
+            segments[segment] = SegmentDays.from_json(days)
         return True
 
     def loaded(self, partition: int, clock_s: float) -> None:
@@ -126,7 +134,7 @@ class History:
                 continue
             touched, too_old = result
             self.metrics.too_late.inc(too_old)
-            part.dirty.add(key)
+            part.dirty.add(chunk_of(key))
             part.touched_days.update((key, day) for day in touched)
         return views
 
@@ -168,11 +176,14 @@ class History:
                 key = SEGMENT_VIEW + name[len(SEGMENT_PREFIX) - 1:]
                 out.append(ClosedWindow(key, day, DAY_S, dict(bucket)))
                 self.metrics.windows.labels("1d", "amended").inc()
-        records = []
-        for name in sorted(part.dirty):
-            days = part.segments[name]
-            days.prune(oldest)
-            records.append((name, json.dumps(days.to_json()).encode()))
+        chunks: dict[int, dict[str, Any]] = {number: {} for number in part.dirty}
+        for name, days in part.segments.items():
+            found = chunks.get(chunk_of(name))
+            if found is not None:
+                days.prune(oldest)
+                found[name] = days.to_json()
+        records = [(f"{CHUNK_PREFIX}{number}", json.dumps({"v": 1, "s": chunk}).encode())
+                   for number, chunk in sorted(chunks.items())]
         part.dirty, part.touched, part.touched_days = set(), set(), set()
         part.flushed_clock = max(before, clock_s)
         return out, records
@@ -186,6 +197,11 @@ class History:
     def revoke(self, partitions: set[int]) -> None:
         for partition in partitions:
             self.parts.pop(partition, None)
+
+
+def chunk_of(segment_key: str) -> int:
+    """The record chunk of a ``#segment|...`` key."""
+    return zlib.crc32(segment_key.encode()) % SEGMENT_CHUNKS
 
 
 def messages(windows: list[ClosedWindow]) -> list[bytes]:

@@ -4,7 +4,7 @@ from prometheus_client import CollectorRegistry
 
 from metrics.history import DAY_S, HOUR_S, SEGMENT_PREFIX
 from metrics.windows import SegmentWindows
-from streams.history.closing import History, HistoryMetrics, decode, messages
+from streams.history.closing import History, HistoryMetrics, chunk_of, decode, messages
 
 D = 20_000 * DAY_S
 SEG = "north|phone|q1|residential|usage|old|all"
@@ -36,7 +36,8 @@ def test_segment_days_are_taken_out_of_the_partial_saved_and_closed():
     assert h.take(0, "cx.calls:0", -1, 1, keys, D + 60) == {
         "region|north": {str(D + 60): {"calls/offered": 1}}}
     out, records = h.closing(0, {}, D + 600)
-    assert out == [] and [name for name, _ in records] == [SEGMENT_PREFIX + SEG]
+    assert out == [] and [name for name, _ in records] == [
+        f"#segments/{chunk_of(SEGMENT_PREFIX + SEG)}"]
     restored = history()
     restored.load(0, records[0][0], records[0][1])
     restored.loaded(0, D + 600)
