@@ -1,5 +1,5 @@
 """The ``cxpulse`` command line: broker, topics, worker, simulate, replay, up, schema, report,
-views, alerts (rules), notify-bridge, config."""
+history, views, alerts (rules), notify-bridge, config."""
 
 import argparse
 import logging
@@ -138,6 +138,22 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     if args.out or args.format != "table":
         console.print(summary_tables(report)[0])
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """Query the history store: a metric by period and segment dimensions."""
+    from streams.history.output import write_rows
+    from streams.history.query import Query, parse_time, parse_where, run_query
+
+    settings = _settings(args)
+    if args.store:
+        settings = settings.model_copy(update={"history_urls": [args.store]})
+    query = Query(args.metric, tuple(d for text in args.by or [] for d in text.split(",") if d),
+                  parse_where(args.where or []),
+                  parse_time(args.since) if args.since else None,
+                  parse_time(args.until) if args.until else None, args.granularity)
+    write_rows(run_query(settings, query), query, args.format, Console())
     return 0
 
 
@@ -337,6 +353,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--send-invalid", action="store_true",
                    help="as replay --send-invalid: invalid lines reach the workers and count "
                    "as rejected (default: counted as not sent)")
+
+    p = command("history", cmd_history, "Query the history store (closed windows): a metric "
+                "by period, grouped and filtered by any segment dimensions, re-aggregated from "
+                "sums and counts (docs/history.md).")
+    p.add_argument("metric", help="a component (calls/offered) or a figure "
+                   "(calls.service_level, surveys.after_sales_10.attitude.index)")
+    p.add_argument("--by", action="append", metavar="DIM[,DIM]",
+                   help="group by these segment dimensions (repeatable)")
+    p.add_argument("--where", action="append", metavar="DIM=VALUE[,VALUE]",
+                   help="keep these values of a dimension (repeatable)")
+    p.add_argument("--since", help="first window start, ISO 8601 (UTC without an offset)")
+    p.add_argument("--until", help="windows starting before this, ISO 8601")
+    p.add_argument("--granularity", choices=["hour", "day", "week", "month"], default="day",
+                   help="period of each row (default day; hour reads a view's hours)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="output format (default table)")
+    p.add_argument("--store", help="store URL (default: the first of CXPULSE_HISTORY_URLS)")
 
     p = command("views", cmd_views, "Print the Prometheus series the configured views give "
                 "for an event file (the series budget), per view and in total.")
