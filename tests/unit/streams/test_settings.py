@@ -64,6 +64,7 @@ DEFAULTS = [
     ("agent_cap", 200),
     ("config_file", None),
     ("alert_language", "en"),
+    ("dashboard_language", "en"),
     ("alert_spec_file", None),
     ("alert_wecom_api_secret", None),
     ("notify_bridge_host", "127.0.0.1"),
