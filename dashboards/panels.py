@@ -27,7 +27,7 @@ from dashboards.context import Context
 
 REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 GREEN, ORANGE, RED, BLUE, GREY = "green", "orange", "red", "blue", "text"
-HIDDEN_COLUMNS = ("Time", "view", "__name__")
+HIDDEN_COLUMNS = ("Time", "view", "window", "__name__")
 
 
 def steps(base: str, *points: tuple[float, str]) -> ThresholdsConfig:
@@ -119,7 +119,7 @@ def table_panel(ctx: Context, title: str, description: str, columns: list[Column
 
 @dataclass
 class Series:
-    """One query of a time series; ``sample`` series go on the right axis as bars."""
+    """One query of a time series; ``sample`` series go on the right axis, dashed."""
 
     expr: str
     legend: str
@@ -131,8 +131,8 @@ def timeseries_panel(ctx: Context, title: str, description: str, series: list[Se
                      thresholds: ThresholdsConfig | None = None,
                      sample_unit: str = "none", minimum: float | None = None,
                      maximum: float | None = None) -> timeseries.Panel:
-    """Lines over the board's time range; samples as bars on the right axis; thresholds
-    drawn as dashed lines when given."""
+    """Lines over the board's time range; samples as thin dashed lines on the right axis;
+    thresholds drawn as dashed lines when given."""
     panel = (timeseries.Panel().title(title).description(description).height(height)
              .span(width).unit(unit).line_width(2).fill_opacity(0))
     if minimum is not None:
@@ -148,8 +148,8 @@ def timeseries_panel(ctx: Context, title: str, description: str, series: list[Se
     if any(item.sample for item in series):
         sample_refs = "|".join(ref for ref, s in zip(REF_IDS, series) if s.sample)
         panel = panel.override_by_query(sample_refs, [
-            DynamicConfigValue("custom.drawStyle", "bars"),
-            DynamicConfigValue("custom.fillOpacity", 30),
+            DynamicConfigValue("custom.lineStyle", {"fill": "dash", "dash": [4, 4]}),
+            DynamicConfigValue("custom.lineWidth", 1),
             DynamicConfigValue("custom.axisPlacement", "right"),
             DynamicConfigValue("unit", sample_unit),
             DynamicConfigValue("min", 0),

@@ -8,6 +8,7 @@ are "All" and ``$window`` its first value. What Grafana draws differs in looks, 
 
 import json
 import math
+import re
 import time
 import urllib.parse
 import urllib.request
@@ -24,7 +25,8 @@ from dashboards.promql import fill  # noqa: E402
 
 COLOURS = {"green": "#56a64b", "red": "#e02f44", "orange": "#ff9830", "yellow": "#f2cc0c",
            "blue": "#3274d9", "text": "#6e6e6e", "transparent": "#ffffff"}
-GRID_W_IN, GRID_H_IN = 0.9, 0.36
+GRID_W_IN, GRID_H_IN = 0.9, 0.4
+TITLE_IN, AXIS_IN, LEFT_IN, RIGHT_IN, GAP_IN = 0.32, 0.42, 0.62, 0.55, 0.1
 MAX_TABLE_ROWS = 14
 
 
@@ -75,6 +77,7 @@ def legend(template: str, labels: dict) -> str:
     out = template
     for key, value in labels.items():
         out = out.replace("{{" + key + "}}", value).replace("{{ " + key + " }}", value)
+    out = re.sub(r"\{\{\s*\w+\s*\}\}", "", out).strip()   # a label the series lacks
     return out or ",".join(f"{k}={v}" for k, v in labels.items() if k != "__name__")
 
 
@@ -96,7 +99,7 @@ def fmt(value: float | None, unit: str, decimals: int | None) -> str:
             return f"{value:.{d}f} s"
         return f"{value * 1000:.0f} ms"
     suffix = {"cpm": "/min", "eps": "/s"}.get(unit, "")
-    if decimals is None and abs(value) >= 100:
+    if decimals is None and (abs(value) >= 100 or value == int(value)):
         d = 0
     return f"{value:,.{d}f}{suffix}"
 
@@ -162,7 +165,8 @@ class Renderer:
         """One PNG of the whole board at ``out``."""
         panels = board.get("panels", [])
         rows = max((p["gridPos"]["y"] + p["gridPos"]["h"] for p in panels), default=1)
-        fig = plt.figure(figsize=(24 * GRID_W_IN, (rows + 2) * GRID_H_IN), dpi=80)
+        width_in, height_in = 24 * GRID_W_IN, (rows + 2) * GRID_H_IN
+        fig = plt.figure(figsize=(width_in, height_in), dpi=80)
         total_h = rows + 2
         window = next((v.get("current", {}).get("value") for v in
                        board.get("templating", {}).get("list", []) if v["name"] == "window"),
@@ -175,8 +179,17 @@ class Renderer:
                  fontsize=10, ha="right", va="center", color=COLOURS["text"])
         for panel in panels:
             pos = panel["gridPos"]
-            box = [pos["x"] / 24 + 0.004, 1 - (pos["y"] + pos["h"] + 1.2) / total_h,
-                   pos["w"] / 24 - 0.008, pos["h"] / total_h - 0.012]
+            left_in, top_in = pos["x"] * GRID_W_IN, (pos["y"] + 1.2) * GRID_H_IN
+            w_in, h_in = pos["w"] * GRID_W_IN, pos["h"] * GRID_H_IN
+            pad_l, pad_r, pad_b = GAP_IN, GAP_IN, GAP_IN
+            if panel["type"] == "timeseries":
+                pad_l, pad_r, pad_b = LEFT_IN, RIGHT_IN, AXIS_IN
+            elif panel["type"] == "bargauge":
+                pad_l = 1.2
+            box = [(left_in + pad_l) / width_in,
+                   1 - (top_in + h_in - pad_b) / height_in,
+                   (w_in - pad_l - pad_r) / width_in,
+                   (h_in - pad_b - TITLE_IN) / height_in]
             if panel["type"] == "row":
                 fig.text(0.005, 1 - (pos["y"] + 1.7) / total_h, panel["title"]
                          .replace("$window", window), fontsize=13, weight="bold",
@@ -188,8 +201,9 @@ class Renderer:
             except PrometheusError as error:
                 ax.text(0.5, 0.5, f"query error: {error}", ha="center", va="center",
                         color=COLOURS["red"], fontsize=8, wrap=True, transform=ax.transAxes)
-            ax.set_title(panel["title"].replace("$window", window), loc="left", fontsize=11,
-                         weight="bold")
+            fig.text((left_in + GAP_IN) / width_in, 1 - (top_in + 0.05) / height_in,
+                     panel["title"].replace("$window", window), fontsize=11, weight="bold",
+                     va="top")
         out.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(out, facecolor="white")
         plt.close(fig)
@@ -206,6 +220,7 @@ class Renderer:
         twin = None
         step = max(range_s / 240, 1)
         drawn = 0
+        palette: dict[tuple, str] = {}
         for target in panel.get("targets", []):
             result = self.prometheus.range(self._query(target, window, range_s),
                                            self.now_s - range_s, self.now_s, step)
@@ -213,11 +228,15 @@ class Renderer:
                 xs = [(float(t) - self.now_s) / 60 for t, _ in series["values"]]
                 ys = [float(v) for _, v in series["values"]]
                 name = legend(target.get("legendFormat", ""), series["metric"])
+                # a ratio and its sample share their labels, hence their colour
+                key = tuple(sorted((k, v) for k, v in series["metric"].items()
+                                   if k != "__name__"))
+                colour = palette.setdefault(key, f"C{len(palette) % 10}")
                 if target["refId"] in sample_refs:
                     twin = twin or ax.twinx()
-                    twin.bar(xs, ys, width=step / 60, alpha=0.25, label=name)
+                    twin.plot(xs, ys, linewidth=1, linestyle="--", label=name, color=colour)
                 else:
-                    ax.plot(xs, ys, linewidth=1.6, label=name)
+                    ax.plot(xs, ys, linewidth=1.8, label=name, color=colour)
                 drawn += 1
         if not drawn:
             ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes,
@@ -242,7 +261,8 @@ class Renderer:
         ax.grid(alpha=0.3)
         handles, labels = ax.get_legend_handles_labels()
         if twin is not None:
-            twin.set_ylabel("sample (bars)", fontsize=8)
+            twin.set_ylabel("sample (dashed)", fontsize=8)
+            twin.set_ylim(bottom=0)
             twin.tick_params(labelsize=8)
             more_h, more_l = twin.get_legend_handles_labels()
             handles, labels = handles + more_h, labels + more_l

@@ -69,8 +69,8 @@ def build(ctx: Context) -> Dashboard:
     board = board.with_row(Row(ctx.t("Over time", "趋势")))
     board = board.with_panel(timeseries_panel(
         ctx, ctx.t("Service level per queue ($window window)", "各队列接通率（$window 窗口）"),
-        ctx.t("Lines: service level; bars (right axis): calls behind it. Dashed: the default "
-              "objective.", "折线：接通率；柱（右轴）：样本通数。虚线：默认目标。"),
+        ctx.t("Solid: service level; thin dashed (right axis): calls behind it. Green dashed: "
+              "the default objective.", "实线：接通率；细虚线（右轴）：样本通数。绿色虚线：默认目标。"),
         [Series(calls.service_level(view), "{{queue}}"),
          Series(calls.eligible_calls(view), ctx.t("{{queue}} calls", "{{queue}} 通数"),
                 sample=True)],
@@ -88,8 +88,8 @@ def build(ctx: Context) -> Dashboard:
         unit="cpm", minimum=0))
     board = board.with_panel(timeseries_panel(
         ctx, ctx.t("Speed of answer per queue ($window window)", "各队列平均应答时长"),
-        ctx.t("Mean wait of answered calls; bars: answered calls behind it.",
-              "已接来电的平均等待；柱：样本接听数。"),
+        ctx.t("Mean wait of answered calls; thin dashed (right axis): answered calls behind it.",
+              "已接来电的平均等待；细虚线（右轴）：样本接听数。"),
         [Series(calls.speed_of_answer(view), "{{queue}}"),
          Series(calls.component(view, "answered"), ctx.t("{{queue}} answered", "{{queue}} 接听"),
                 sample=True)],

@@ -105,7 +105,7 @@ def build(ctx: Context) -> Dashboard:
          Column(ctx.t("stale", "过期"), pipeline.stale_messages(), decimals=0)],
         width=12, height=7))
     board = board.with_panel(table_panel(
-        ctx, ctx.t("Stage-2 partials and folded keys", "二阶段分片与折叠分组"),
+        ctx, ctx.t("Stage-2 partials by result", "二阶段分片（按结果）"),
         ctx.t("overlap and unknown_view partials are anomalies (alert); folded keys mean a "
               "view reached its key cap.", "overlap 与 unknown_view 为异常；折叠表示视图达到分组上限。"),
         [Column(ctx.t("partials", "分片"), pipeline.partials(), decimals=0)],
@@ -123,8 +123,8 @@ def build(ctx: Context) -> Dashboard:
         thresholds=steps(GREEN, (loop.above, RED)), width=8))
     board = board.with_panel(timeseries_panel(
         ctx, ctx.t("GC pauses p99 per generation", "GC 暂停 p99（按代）"),
-        ctx.t("cxpulse_gc_pause_seconds: a collection holds the interpreter lock; bars: "
-              "collections per second.", "GC 持有解释器锁；柱：每秒回收次数。"),
+        ctx.t("cxpulse_gc_pause_seconds: a collection holds the interpreter lock; thin "
+              "dashed (right axis): collections per second.", "GC 持有解释器锁；细虚线：每秒回收次数。"),
         [Series(pipeline.gc_pause_p99_s(), "{{instance}} gen {{generation}}"),
          Series(pipeline.gc_pauses_per_s(), ctx.t("{{instance}} gen {{generation}} /s",
                                                   "{{instance}} 第{{generation}}代 /秒"),

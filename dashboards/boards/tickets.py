@@ -37,7 +37,7 @@ def build(ctx: Context) -> Dashboard:
                   ctx.t("First-response bands, complaint clocks, backlog and age, closure, "
                         "on-time, repeat and first-contact rates.",
                         "首次响应评分段、投诉时限、积压与时长、关闭率、按时率、重复率、一次解决率。"))
-    board = board.with_row(Row(ctx.t("First response (响应时间评分), $window window",
+    board = board.with_row(Row(ctx.t("First response, $window window",
                                      "首次响应评分（$window 窗口）")))
     board = board.with_panel(bars_panel(
         ctx, ctx.t("First-response band distribution", "首次响应评分分布"),
@@ -63,7 +63,7 @@ def build(ctx: Context) -> Dashboard:
          Column(ctx.t("sample check", "样本检查"),
                 low_sample(tickets.component(queue, "first_responses"), n_resp),
                 mappings=low_sample_mapping(ctx, n_resp))], height=9))
-    board = board.with_row(Row(ctx.t("Complaint clocks (投诉处理时限): 24 h response, 72 h "
+    board = board.with_row(Row(ctx.t("Complaint clocks: 24 h response, 72 h "
                                      "solution, business hours", "投诉时限：24 小时回复，72 小时解决")))
     for clock, objective, en, zh in (("response", response, "24 h response", "24 小时回复"),
                                      ("solution", solution, "72 h solution", "72 小时解决")):

@@ -66,7 +66,7 @@ def change_vs_day(view: View) -> str:
     what the last hour did differently from the day."""
     hour = service_level(view, window="1h")
     day = service_level(view, window="24h")
-    return f"{hour} - ignoring(window) {day}"
+    return f"{hour} - on ({by(view, windowed=False)}) group_left {day}"
 
 
 def change_vs_hour_ago(view: View) -> str:

@@ -64,4 +64,4 @@ def constant_per_key(like: str, selections: list[tuple[float, str]]) -> str:
     for value, matcher in selections:
         selector = like[:-1] + ("," + matcher if matcher else "") + "}"
         terms.append(f"(0 * {selector} + {value:g})")
-    return " or ".join(terms)
+    return "(" + " or ".join(terms) + ")"

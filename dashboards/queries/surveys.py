@@ -51,9 +51,11 @@ def interval(view: View, scales: dict[str, int], keep: tuple[str, ...], side: in
 
 
 def gap_to_target(view: View) -> str:
-    """Responses short of each key's target (还差多少), from the recording rules."""
-    return (f"{'_'.join(('view', *view.dimensions, 'window', 'questionnaire', 'dimension'))}"
-            f":cxpulse_survey_gap_to_target:responses{{{matchers(view)}}}")
+    """Responses short of each key's target (还差多少), from the recording rules; the rule's
+    ``target`` label is dropped so the row joins the index of the same key."""
+    return (f"max without (target) ("
+            f"{'_'.join(('view', *view.dimensions, 'window', 'questionnaire', 'dimension'))}"
+            f":cxpulse_survey_gap_to_target:responses{{{matchers(view)}}})")
 
 
 def gap_to_target_summed(view: View, targets: Callable[[str, str], float],
