@@ -34,7 +34,7 @@ from streams.simulate import SimulatorConfig, generate
 from streams.topics import create_topics
 from streams.traffic import item_bytes
 
-console = Console()
+console = Console(width=200)
 #: Scraping goes on this long after the workers are quiet: scrapes of an idle stream show what a
 #: scrape alone costs the loop.
 QUIET_S = 20.0

@@ -10,7 +10,11 @@ import faust
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from metrics.history import DAY_S
 from streams.calendar_fallback import CalendarFallbackCollector, calendar_warnings
+from streams.history.closing import History, HistoryMetrics
+from streams.history.query import QueryError, parse_query, run_query
+from streams.history.sink import Sink, SinkMetrics
 from streams.ingest import IngestContext, ingest_agent
 from streams.serving.counters import ViewCounters
 from streams.serving.ingest import IngestMetrics
@@ -94,9 +98,14 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
                         partitions=settings.topic_partitions, extra_topic_configs=big)
     partials = app.topic(settings.partials_topic, **raw)
     deadletter = app.topic(settings.deadletter_topic, **raw)
+    history_topic = app.topic(settings.history_topic, **raw)
     stage1 = Stage1(app, settings, state, partials, metrics, counters, views)
+    history = History(settings.history_grace_s, settings.history_amend_days * DAY_S,
+                      HistoryMetrics(registry), history_topic)
     stage2 = Stage2(app, settings, windows, Stage2Metrics(registry), stage1.positions, views,
-                    settings.exported_windows())
+                    settings.exported_windows(), history)
+    dimensions = {name: view.dimensions for name, view in views.items()}
+    sink = Sink(app, settings, dimensions, stage1.positions, SinkMetrics(registry))
     ctx = IngestContext(settings, metrics, stage1, deadletter)
     for kind, name in topics.items():
         source = app.topic(name, **raw)
@@ -108,6 +117,12 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
             if await stage2.in_order(event):
                 stage2.handle(event)
             await stage2.flush_due()
+
+    @app.agent(history_topic, name="history-sink")
+    async def write_history(stream: Any) -> None:
+        async for event in stream.noack().events():
+            if await sink.in_order(event):
+                await sink.handle(event)
 
     def owned_windows() -> Any:
         # Called from the render thread: stage2.published reads only whole references.
@@ -138,6 +153,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
         actives = app.assignor.assigned_actives()
         stage1.assign({tp.partition for tp in actives if tp.topic in topics.values()})
         stage2.assign({tp.partition for tp in actives if tp.topic == settings.partials_topic})
+        sink.assign({tp.partition for tp in actives if tp.topic == settings.history_topic})
 
     @app.on_partitions_revoked.connect
     async def _forget(sender: Any, revoked: set[Any], **_: Any) -> None:
@@ -155,6 +171,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
         await stage1.flush_idle()
         await stage2.flush_due()
         stage2.load_assigned()
+        await sink.retain()
 
     @app.timer(interval=5.0)
     async def _lag() -> None:
@@ -168,7 +185,9 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
         try:
             await stage1.positions.watch(
                 stage1.needed([tp for tp in actives if tp.topic in topics.values()])
-                + stage2.needed([tp for tp in actives if tp.topic == settings.partials_topic]))
+                + stage2.needed([tp for tp in actives if tp.topic == settings.partials_topic])
+                + await sink.needed([tp for tp in actives
+                                     if tp.topic == settings.history_topic]))
         except Exception:  # the next tick tries again
             log.exception("could not check the consumed partitions' positions")
 
@@ -178,6 +197,23 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
             # Rendered in a thread from published snapshots: the event loop only waits.
             body = await asyncio.get_running_loop().run_in_executor(None, render)
             return self.bytes(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    @app.page("/history")
+    class HistoryView(View):
+        """``cxpulse history`` over HTTP: the same query parameters, JSON rows
+        (docs/history.md)."""
+
+        async def get(self, request: Request) -> Response:
+            try:
+                query = parse_query(request.query)
+            except QueryError as error:
+                return self.json({"error": str(error)}, status=400)
+            loop = asyncio.get_running_loop()
+            try:
+                rows = await loop.run_in_executor(None, run_query, settings, query)
+            except QueryError as error:
+                return self.json({"error": str(error)}, status=400)
+            return self.json({"query": query.describe(), "rows": rows})
 
     @app.page("/progress")
     class ProgressView(View):

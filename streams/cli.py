@@ -1,5 +1,5 @@
 """The ``cxpulse`` command line: broker, topics, worker, simulate, replay, up, schema, report,
-views, alerts (rules), dashboards, notify-bridge, config."""
+history, views, alerts (rules), dashboards, notify-bridge, config."""
 
 import argparse
 import logging
@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -103,22 +104,34 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0 if summary.ok(args.send_invalid) else 1
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    """Compute the metric catalogue offline from a JSONL event file."""
-    from streams.report import build_report, choose_views, summary_tables, write_report
+def _file_report(path: Path, settings: Any, send_invalid: bool) -> Any:
+    """The offline report of an event file, or None after printing why it cannot be read."""
+    from streams.report import build_report
 
-    path = Path(args.file)
     if not path.is_file():
         console.print(f"error: {path} is not a file", style="red", markup=False)
-        return 2
+        return None
+    try:
+        return build_report(path, settings, send_invalid, console)
+    except OSError as error:
+        console.print(f"error: {error}", style="red", markup=False)
+        return None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Compute the metric catalogue offline from a JSONL event file."""
+    from streams.report import choose_views, summary_tables, write_report
+
     settings = _settings(args)
     try:
         views = choose_views(settings.active_views(), args.view)
     except ValueError as error:
         console.print(f"error: {error}", style="red", markup=False)
         return 2
+    report = _file_report(Path(args.file), settings, args.send_invalid)
+    if report is None:
+        return 2
     try:
-        report = build_report(path, settings, args.send_invalid, console)
         write_report(report, args.format, Path(args.out) if args.out else None, views)
     except OSError as error:
         console.print(f"error: {error}", style="red", markup=False)
@@ -128,23 +141,33 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    """Query the history store: a metric by period and segment dimensions."""
+    from streams.history.output import write_rows
+    from streams.history.query import Query, parse_time, parse_where, run_query
+
+    settings = _settings(args)
+    if args.store:
+        settings = settings.model_copy(update={"history_urls": [args.store]})
+    query = Query(args.metric, tuple(d for text in args.by or [] for d in text.split(",") if d),
+                  parse_where(args.where or []),
+                  parse_time(args.since) if args.since else None,
+                  parse_time(args.until) if args.until else None, args.granularity)
+    write_rows(run_query(settings, query), query, args.format, Console())
+    return 0
+
+
 def cmd_views(args: argparse.Namespace) -> int:
     """Print the series /metrics would hold for an event file and the configured views."""
     from rich.table import Table
 
-    from streams.report import build_report
     from streams.serving.budget import budget
 
     path = Path(args.file)
-    if not path.is_file():
-        console.print(f"error: {path} is not a file", style="red", markup=False)
-        return 2
     settings = _settings(args)
     views, windows = settings.active_views(), settings.exported_windows()
-    try:
-        report = build_report(path, settings, True, console)
-    except OSError as error:
-        console.print(f"error: {error}", style="red", markup=False)
+    report = _file_report(path, settings, True)
+    if report is None:
         return 2
     data = settings.data_config()
     found = budget(report, views, windows, data.catalogue(), data.survey_targets.rules())
@@ -361,6 +384,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--send-invalid", action="store_true",
                    help="as replay --send-invalid: invalid lines reach the workers and count "
                    "as rejected (default: counted as not sent)")
+
+    p = command("history", cmd_history, "Query the history store (closed windows): a metric "
+                "by period, grouped and filtered by any segment dimensions, re-aggregated from "
+                "sums and counts (docs/history.md).")
+    p.add_argument("metric", help="a component (calls/offered) or a figure "
+                   "(calls.service_level, surveys.after_sales_10.attitude.index)")
+    p.add_argument("--by", action="append", metavar="DIM[,DIM]",
+                   help="group by these segment dimensions (repeatable)")
+    p.add_argument("--where", action="append", metavar="DIM=VALUE[,VALUE]",
+                   help="keep these values of a dimension (repeatable)")
+    p.add_argument("--since", help="first window start, ISO 8601 (UTC without an offset)")
+    p.add_argument("--until", help="windows starting before this, ISO 8601")
+    p.add_argument("--granularity", choices=["hour", "day", "week", "month"], default="day",
+                   help="period of each row (default day; hour reads a view's hours)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="output format (default table)")
+    p.add_argument("--store", help="store URL (default: the first of CXPULSE_HISTORY_URLS)")
 
     p = command("views", cmd_views, "Print the Prometheus series the configured views give "
                 "for an event file (the series budget), per view and in total.")

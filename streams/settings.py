@@ -8,6 +8,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
+    ValidationInfo,
     ValidationError,
     field_validator,
     model_validator,
@@ -119,6 +120,31 @@ class Settings(BaseSettings):
     fcr_window_days: float = Field(7.0, gt=0, description="First-contact-resolution window.")
     agent_cut: bool = Field(False, description="Add the agent to every segment (capped).")
     agent_cap: int = Field(200, ge=1, description="Distinct agents per worker; more become 'other'.")
+    history_urls: list[str] = Field(
+        ["sqlite:///run/history.sqlite"],
+        description="History stores the sink writes every closed window to, JSON list of "
+        "sqlite:///PATH or postgresql://USER@HOST[:PORT]/DB URLs; the first one answers "
+        "/history (docs/history.md).",
+    )
+    history_password: SecretStr | None = Field(
+        None, description="Password for a postgresql:// history store (never in the URL)."
+    )
+    history_topic: str = Field("cx.history", description="Stage 2 -> history sink: closed windows.")
+    history_grace_s: float = Field(
+        900.0, ge=0,
+        description="A window closes when the event-time clock passes its end plus this.",
+    )
+    history_amend_days: float = Field(
+        8.0, gt=0,
+        description="Closed segment days stay amendable (late data, FCR failures) this long "
+        "behind the clock; must exceed the FCR window.",
+    )
+    history_hour_retention_days: float = Field(
+        400.0, gt=0, description="Hour rows (view keys) kept behind the newest hour in the store."
+    )
+    history_day_retention_days: float = Field(
+        1100.0, gt=0, description="Day rows (full segments) kept behind the newest day in the store."
+    )
     config_file: Path | None = Field(
         None, description="The data file: questionnaires, targets, calendar, views "
         "(see below); unset: the default shipped in streams/dataconfig.yaml.",
@@ -179,6 +205,26 @@ class Settings(BaseSettings):
         if value is not None and not value.is_file():
             raise ValueError(f"CXPULSE_{info.field_name.upper()} must name an existing file; "
                              f"none at {value}")
+        return value
+
+    @field_validator("history_urls")
+    @classmethod
+    def _history_urls(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("CXPULSE_HISTORY_URLS needs at least one store")
+        for url in value:
+            if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+                raise ValueError(f"CXPULSE_HISTORY_URLS: {url!r} is not sqlite:///PATH or "
+                                 "postgresql://USER@HOST/DB")
+        return value
+
+    @field_validator("history_amend_days")
+    @classmethod
+    def _amend_covers_fcr(cls, value: float, info: ValidationInfo) -> float:
+        fcr = info.data.get("fcr_window_days")
+        if fcr is not None and value <= fcr:
+            raise ValueError("CXPULSE_HISTORY_AMEND_DAYS must exceed CXPULSE_FCR_WINDOW_DAYS: "
+                             "an FCR failure amends its contact's day up to that long after")
         return value
 
     @model_validator(mode="after")

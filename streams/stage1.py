@@ -28,7 +28,8 @@ from collections import Counter
 from typing import Any
 
 from metrics.contributions import AgentCap
-from metrics.views import Projector, View
+from metrics.history import HistoryProjector
+from metrics.views import View
 from streams.flushing import current_event_of, drop_revoked, write, written
 from streams.ledger import Ledger, Snapshot, meta_key
 from streams.positions import Positions, is_stale
@@ -54,7 +55,8 @@ class Stage1:
         self.counters = counters
         self.rules = settings.catalogue_rules()
         self.agents = AgentCap(settings.agent_cut, settings.agent_cap)
-        self.projector = Projector(views.values())
+        # Full segments ride along for the history store's days (streams/history/closing.py).
+        self.projector = HistoryProjector(views.values())
         self.ledgers: dict[int, Ledger] = {}
         self.totals: Counter[tuple[str, str]] = Counter()  # (topic, outcome) since start
         self.active: set[int] = set()
