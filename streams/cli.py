@@ -1,5 +1,5 @@
 """The ``cxpulse`` command line: broker, topics, worker, simulate, replay, up, schema, report,
-history, views, alerts (rules), notify-bridge, config."""
+history, views, alerts (rules), dashboards, notify-bridge, config."""
 
 import argparse
 import logging
@@ -224,6 +224,37 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dashboards(args: argparse.Namespace) -> int:
+    """Build (or check) the Grafana boards' JSON, or render them to PNG from a Prometheus."""
+    from dashboards.build import BUILD_DIR, build
+    from dashboards.context import Context
+
+    if args.action == "render":
+        from dashboards.render import render_boards
+
+        if not args.prometheus:
+            console.print("render needs --prometheus URL", style="red")
+            return 2
+        paths = render_boards(Path(args.build_dir or BUILD_DIR), args.prometheus,
+                              Path(args.out or "docs/boards"),
+                              int(args.range_minutes * 60) if args.range_minutes else None)
+        console.print("wrote\n  " + "\n  ".join(map(str, paths)), markup=False,
+                      soft_wrap=True)
+        return 0
+    ctx = Context.from_settings(_settings(args), args.language)
+    lines = build(ctx, Path(args.out) if args.out else None, args.check)
+    if args.check:
+        if lines:
+            console.print("differ from what the boards build: run `cxpulse dashboards build` "
+                          "and commit them:\n  " + "\n  ".join(lines),
+                          style="red", markup=False, soft_wrap=True)
+            return 1
+        console.print("built dashboards are up to date")
+        return 0
+    console.print("wrote\n  " + "\n  ".join(lines), markup=False, soft_wrap=True)
+    return 0
+
+
 def cmd_notify_bridge(args: argparse.Namespace) -> int:
     """Serve Alertmanager webhooks and post them to DingTalk and Feishu until Ctrl-C."""
     from notify.bridge import run_bridge
@@ -389,6 +420,21 @@ def build_parser() -> argparse.ArgumentParser:
                        "alerts/spec.yaml)")
         p.add_argument("--out", help="build: write rules/*.yml and alertmanager.yml under this "
                        "folder instead of the repository; alertmanager: the file to write")
+
+    p = command("dashboards", cmd_dashboards, "Build the Grafana boards of dashboards/ into "
+                "dashboards/build/ (one JSON per board, fixed uids; --check fails on drift), "
+                "or render each built board to a PNG from a real Prometheus.")
+    p.add_argument("action", choices=["build", "render"])
+    p.add_argument("--check", action="store_true",
+                   help="build: fail (exit 1) when a committed JSON differs from the build")
+    p.add_argument("--out", help="build: folder for the JSON (default dashboards/build/); "
+                   "render: folder for the PNGs (default docs/boards/)")
+    p.add_argument("--language", choices=["en", "zh"],
+                   help="build: titles in this language (default CXPULSE_DASHBOARD_LANGUAGE)")
+    p.add_argument("--prometheus", help="render: Prometheus base URL, e.g. http://127.0.0.1:9090")
+    p.add_argument("--build-dir", help="render: the built JSON to draw (default dashboards/build/)")
+    p.add_argument("--range-minutes", type=float,
+                   help="render: time range of the graphs (default each board's own)")
 
     p = command("notify-bridge", cmd_notify_bridge, "Receive Alertmanager webhooks on "
                 "/dingtalk and /feishu and post them as DingTalk and Feishu robot messages.")

@@ -153,6 +153,10 @@ class Settings(BaseSettings):
         "en", description="Language of alert summaries and descriptions (`cxpulse alerts "
         "build`) and of the notify bridge's messages: en or zh.",
     )
+    dashboard_language: Literal["en", "zh"] = Field(
+        "en", description="Language of dashboard titles, panel titles and column names "
+        "(`cxpulse dashboards build` and `render`): en or zh.",
+    )
     alert_spec_file: Path | None = Field(
         None, description="The alert spec (objectives, thresholds, routing); unset: "
         "alerts/spec.yaml.",

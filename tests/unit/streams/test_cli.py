@@ -16,7 +16,8 @@ from streams.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
 COMMANDS = ["up", "broker", "topics", "worker", "simulate", "replay", "schema", "config",
-            "report", "history", "views", "alerts", "rules", "notify-bridge"]
+            "report", "history", "views", "alerts", "rules", "dashboards",
+            "notify-bridge"]
 
 
 @pytest.fixture(autouse=True)

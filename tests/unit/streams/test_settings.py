@@ -71,6 +71,7 @@ DEFAULTS = [
     ("history_day_retention_days", 1100.0),
     ("config_file", None),
     ("alert_language", "en"),
+    ("dashboard_language", "en"),
     ("alert_spec_file", None),
     ("alert_wecom_api_secret", None),
     ("notify_bridge_host", "127.0.0.1"),
