@@ -207,6 +207,29 @@ def test_grafana_provisioning_matches_the_stack(compose: dict[str, Any]) -> None
     assert grafana_mounts[dashboards_path] == REPO / "dashboards" / "build"
 
 
+def test_grafana_reaches_the_history_store_with_the_postgres_password(
+        compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    grafana_mounts = {
+        m.target: REPO / m.source for m in bind_mounts(compose) if m.service == "grafana"
+    }
+    (source,) = yaml.safe_load(
+        (grafana_mounts["/etc/grafana/provisioning/datasources"] / "history.yml").read_text()
+    )["datasources"]
+    assert (source["uid"], source["type"]) == ("cxpulse-history", "grafana-postgresql-datasource")
+    postgres = services["postgres"]
+    env = service_env(postgres)
+    port = postgres["ports"][0].rsplit(":", 1)[-1]
+    assert source["url"] == f"postgres:{port}"
+    assert (source["user"], source["jsonData"]["database"]) == (
+        env["POSTGRES_USER"], env["POSTGRES_DB"])
+    # The password is Grafana's environment variable, which compose fills from the same
+    # required secret as the postgres service; never a literal.
+    assert source["secureJsonData"]["password"] == "$POSTGRES_PASSWORD"
+    assert service_env(services["grafana"])["POSTGRES_PASSWORD"] == env["POSTGRES_PASSWORD"]
+    assert "postgres" in services["grafana"]["depends_on"]
+
+
 # --- the helpers catch what they are for -----------------------------------------------------
 
 
