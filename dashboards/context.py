@@ -13,6 +13,8 @@ from streams.dataconfig import DataConfig
 
 DATASOURCE_UID = "prometheus"
 """The Prometheus datasource's uid in deploy/grafana/provisioning/datasources/prometheus.yml."""
+HISTORY_DATASOURCE_UID = "cxpulse-history"
+"""The history store's (PostgreSQL) uid in deploy/grafana/provisioning/datasources/history.yml."""
 
 Language = Literal["en", "zh"]
 
@@ -82,4 +84,4 @@ def default_context(language: Language | None = None) -> Context:
     return Context.from_settings(Settings(), language)
 
 
-__all__ = ["Context", "DATASOURCE_UID", "default_context", "load_spec"]
+__all__ = ["Context", "DATASOURCE_UID", "HISTORY_DATASOURCE_UID", "default_context", "load_spec"]

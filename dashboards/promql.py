@@ -23,10 +23,13 @@ class PanelQuery:
 
 
 def panel_queries(board: dict) -> list[PanelQuery]:
-    """Every Prometheus target of every panel of a built board, in layout order."""
+    """Every Prometheus target of every panel of a built board, in layout order (SQL
+    targets are dashboards/sqlfill.py's)."""
     out = []
     for panel in board.get("panels", []):
         for target in panel.get("targets", []) or []:
+            if "expr" not in target:
+                continue
             out.append(PanelQuery(board["uid"], panel.get("title", ""), target["refId"],
                                   target.get("legendFormat", ""), target["expr"],
                                   bool(target.get("instant"))))
@@ -36,7 +39,7 @@ def panel_queries(board: dict) -> list[PanelQuery]:
 def variable_queries(board: dict) -> dict[str, str]:
     """Template variable name -> its ``label_values(...)`` query (query variables only)."""
     return {v["name"]: v["query"] for v in board.get("templating", {}).get("list", [])
-            if v.get("type") == "query"}
+            if v.get("type") == "query" and v["datasource"]["type"] == "prometheus"}
 
 
 def fill(expr: str, window: str = "1h", range_s: int = 3600, rate_interval: str = "1m",

@@ -390,10 +390,17 @@ def _pale(colour: str) -> str:
     return matplotlib.colors.to_hex(tuple(0.55 + 0.45 * c for c in rgb))
 
 
+def is_sql_board(board: dict) -> bool:
+    """Whether the board's panels query the history store (SQL) rather than Prometheus."""
+    return any("rawSql" in target for panel in board.get("panels", [])
+               for target in panel.get("targets") or [])
+
+
 def render_boards(build_dir: Path, prometheus_url: str, out: Path,
                   range_s: int | None = None) -> list[Path]:
-    """One ``<uid>.png`` per built board under ``out``."""
+    """One ``<uid>.png`` per built Prometheus board under ``out``."""
     renderer = Renderer(Prometheus(prometheus_url), range_s)
-    return [renderer.render(json.loads(path.read_text(encoding="utf-8")),
-                            out / f"{path.stem}.png")
-            for path in sorted(build_dir.glob("*.json"))]
+    boards = [json.loads(path.read_text(encoding="utf-8"))
+              for path in sorted(build_dir.glob("*.json"))]
+    return [renderer.render(board, out / f"{board['uid']}.png")
+            for board in boards if not is_sql_board(board)]

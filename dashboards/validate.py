@@ -3,7 +3,8 @@
 The SDK decodes leniently: a key its models do not know is dropped, an unknown panel type or
 query falls back to a bag. So a board is valid when its JSON decodes back through
 ``Dashboard.from_json`` (with the SDK's panel and query plugins registered), re-encodes to the
-same JSON, and every panel and query decoded into a known model. The Python package ships no
+same JSON, and every panel and query decoded into a known model (Prometheus, or the
+PostgreSQL model of dashboards/sqlquery.py). The Python package ships no
 JSON schemas (the SDK repository publishes them per branch, outside the wheel), so this
 round trip is the schema check.
 """
@@ -16,6 +17,9 @@ from grafana_foundation_sdk.cog.plugins import register_default_plugins
 from grafana_foundation_sdk.models.dashboard import Dashboard, Panel, RowPanel
 from grafana_foundation_sdk.models.prometheus import Dataquery
 
+from dashboards.sqlquery import SqlQuery
+from dashboards.sqlquery import register as register_sql
+
 _registered = False
 
 
@@ -23,6 +27,7 @@ def _decode(data: dict) -> Dashboard:
     global _registered
     if not _registered:
         register_default_plugins()
+        register_sql()
         _registered = True
     return Dashboard.from_json(data)
 
@@ -61,8 +66,11 @@ def problems(text: str) -> list[str]:
         if runtime.Runtime().panelcfg_config(panel.type_val) is None:
             out.append(f"{where}: panel type {panel.type_val!r} unknown to the SDK")
         for target in panel.targets or []:
-            if not isinstance(target, Dataquery):
-                out.append(f"{where}: query {target!r} is not a Prometheus query")
+            if isinstance(target, SqlQuery):
+                if not target.raw_sql.strip():
+                    out.append(f"{where}: query {target.ref_id} has no SQL")
+            elif not isinstance(target, Dataquery):
+                out.append(f"{where}: query {target!r} is not a Prometheus or SQL query")
             elif not target.expr:
                 out.append(f"{where}: query {target.ref_id} has no expression")
     if not board.uid or not 8 <= len(board.uid) <= 40:

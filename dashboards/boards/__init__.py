@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from dashboards.boards import operations, pipeline, satisfaction, slo, tickets
+from dashboards.boards import history, operations, pipeline, satisfaction, slo, tickets
 from dashboards.context import Context
 
 Builder = Callable[[Context], Dashboard]
@@ -16,5 +16,6 @@ BOARDS: dict[str, Builder] = {
     satisfaction.UID: satisfaction.build,
     slo.UID: slo.build,
     pipeline.UID: pipeline.build,
+    history.UID: history.build,
 }
 """uid -> builder; the uid is also the JSON file name in dashboards/build/."""

@@ -11,7 +11,8 @@ from alerts.rules import selections, tier_rules
 from alerts.slis import RATIO_SLIS
 from dashboards.boards import BOARDS
 from dashboards.build import BUILD_DIR, build, render_all
-from dashboards.context import DATASOURCE_UID, default_context
+from dashboards.context import DATASOURCE_UID, HISTORY_DATASOURCE_UID, default_context
+from dashboards.sqlquery import PLUGIN
 from dashboards.validate import problems
 
 REPO = Path(__file__).resolve().parents[3]
@@ -30,6 +31,10 @@ def _panels(board: dict) -> list[dict]:
     return [p for p in board["panels"] if p["type"] != "row"]
 
 
+def _is_sql(board: dict) -> bool:
+    return any("rawSql" in t for p in _panels(board) for t in p["targets"])
+
+
 def test_every_board_decodes_back_through_the_sdk_unchanged(texts):
     assert set(texts) == {f"{uid}.json" for uid in BOARDS}
     for name, text in texts.items():
@@ -43,7 +48,7 @@ def test_the_round_trip_catches_what_the_sdk_does_not_know():
     data["panels"][1]["targets"][0]["datasource"]["type"] = "loki"
     found = problems(json.dumps(data))
     assert any("colour: lost in the round trip" in p for p in found)
-    assert any("not a Prometheus query" in p for p in found)
+    assert any("not a Prometheus or SQL query" in p for p in found)
 
 
 def test_committed_json_is_what_the_boards_build():
@@ -73,22 +78,44 @@ def test_titles_follow_the_language():
     assert zh["uid"] == "cxpulse-operations"
 
 
-def test_operations_refreshes_every_10_s_and_every_board_has_the_key_variables():
+def test_operations_refreshes_every_10_s_and_every_live_board_has_the_key_variables():
     boards = _boards()
     assert boards["cxpulse-operations"]["refresh"] == "10s"
     for board in boards.values():
         names = {v["name"] for v in board["templating"]["list"]}
-        assert {"region", "queue", "channel", "business_line", "journey_stage"} <= names
+        if _is_sql(board):
+            assert {"metric", "region", "business_line"} <= names
+        else:
+            assert {"region", "queue", "channel", "business_line", "journey_stage"} <= names
 
 
 def test_every_query_uses_the_provisioned_datasource():
+    history = {"type": PLUGIN, "uid": HISTORY_DATASOURCE_UID}
     for board in _boards().values():
+        source = history if _is_sql(board) else {"type": "prometheus", "uid": DATASOURCE_UID}
         for panel in _panels(board):
             for target in panel["targets"]:
-                assert target["datasource"] == {"type": "prometheus", "uid": DATASOURCE_UID}
+                assert target["datasource"] == source
         for variable in board["templating"]["list"]:
             if variable["type"] == "query":
-                assert variable["datasource"]["uid"] == DATASOURCE_UID
+                assert variable["datasource"] == source
+
+
+def test_every_history_table_has_its_sample_and_flag_and_the_trend_its_n():
+    board = _boards()["cxpulse-history"]
+    for panel in _panels(board):
+        columns = _columns(panel)
+        sql = panel["targets"][0]["rawSql"]
+        if panel["type"] == "table":
+            assert any(name.startswith("sample (") for name in columns), panel["title"]
+            assert columns["sample check"]["mappings"][0]["options"]["1"]["color"] == "orange"
+            assert '"sample check"' in sql and '"sample (' in sql
+        else:
+            assert [t["format"] for t in panel["targets"]] == ["time_series", "time_series"]
+            assert any(o["matcher"] == {"id": "byFrameRefID", "options": "B"}
+                       for o in panel["fieldConfig"]["overrides"])
+        for target in panel["targets"]:
+            assert "AVG(" not in target["rawSql"] or "AVG(idx)" in target["rawSql"]
 
 
 def _columns(panel: dict) -> dict[str, dict]:
@@ -164,6 +191,9 @@ def test_provisioning_serves_the_uids_the_boards_use():
     sources = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())
     assert [s["uid"] for s in sources["datasources"] if s["type"] == "prometheus"] \
         == [DATASOURCE_UID]
+    history = yaml.safe_load((provisioning / "datasources" / "history.yml").read_text())
+    assert [(s["uid"], s["type"]) for s in history["datasources"]] \
+        == [(HISTORY_DATASOURCE_UID, PLUGIN)]
     providers = yaml.safe_load((provisioning / "dashboards" / "cxpulse.yml").read_text())
     path = providers["providers"][0]["options"]["path"]
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
