@@ -30,7 +30,11 @@ TITLE_IN, AXIS_IN, LEFT_IN, RIGHT_IN, GAP_IN = 0.32, 0.42, 0.62, 0.55, 0.1
 MAX_TABLE_ROWS = 14
 
 
-class PrometheusError(RuntimeError):
+class SourceError(RuntimeError):
+    """A datasource refused a panel's query (the message says why); drawn in the panel."""
+
+
+class PrometheusError(SourceError):
     """Prometheus refused a query (the message says why)."""
 
 
@@ -153,6 +157,7 @@ class Renderer:
         self.prometheus = prometheus
         self.range_s = range_s
         self.now_s = now_s or time.time()
+        self.errors: list[str] = []   # query errors drawn in panels, for tests
 
     def _range_s(self, board: dict) -> int:
         if self.range_s:
@@ -160,6 +165,10 @@ class Renderer:
         start = board.get("time", {}).get("from", "now-1h")
         amount, unit = int(start[4:-1]), start[-1]
         return amount * {"m": 60, "h": 3600, "d": 86_400}[unit]
+
+    def subtitle(self, board: dict, window: str, when: str) -> str:
+        """The line under the board's title: what was selected, from where, when."""
+        return f"uid {board['uid']} · window {window} · keys: All · Prometheus at {when}"
 
     def render(self, board: dict, out: Path) -> Path:
         """One PNG of the whole board at ``out``."""
@@ -175,7 +184,7 @@ class Renderer:
         fig.text(0.005, 1 - 0.6 / total_h, board["title"], fontsize=17, weight="bold",
                  va="center")
         fig.text(0.995, 1 - 0.6 / total_h,
-                 f"uid {board['uid']} · window {window} · keys: All · Prometheus at {when}",
+                 self.subtitle(board, window, when),
                  fontsize=10, ha="right", va="center", color=COLOURS["text"])
         for panel in panels:
             pos = panel["gridPos"]
@@ -198,7 +207,8 @@ class Renderer:
             ax = fig.add_axes(box)
             try:
                 getattr(self, f"_{panel['type']}")(ax, panel, window, self._range_s(board))
-            except PrometheusError as error:
+            except SourceError as error:
+                self.errors.append(f"{board['uid']} / {panel['title']}: {error}")
                 ax.text(0.5, 0.5, f"query error: {error}", ha="center", va="center",
                         color=COLOURS["red"], fontsize=8, wrap=True, transform=ax.transAxes)
             fig.text((left_in + GAP_IN) / width_in, 1 - (top_in + 0.05) / height_in,
@@ -396,11 +406,22 @@ def is_sql_board(board: dict) -> bool:
                for target in panel.get("targets") or [])
 
 
-def render_boards(build_dir: Path, prometheus_url: str, out: Path,
-                  range_s: int | None = None) -> list[Path]:
-    """One ``<uid>.png`` per built Prometheus board under ``out``."""
-    renderer = Renderer(Prometheus(prometheus_url), range_s)
+def render_boards(build_dir: Path, prometheus_url: str | None, out: Path,
+                  range_s: int | None = None, history_url: str | None = None,
+                  history_password: str | None = None) -> list[Path]:
+    """One ``<uid>.png`` under ``out`` per built board whose source is given: the live boards
+    from ``prometheus_url``, the SQL boards from the history store at ``history_url``."""
     boards = [json.loads(path.read_text(encoding="utf-8"))
               for path in sorted(build_dir.glob("*.json"))]
-    return [renderer.render(board, out / f"{board['uid']}.png")
-            for board in boards if not is_sql_board(board)]
+    paths = []
+    if prometheus_url:
+        renderer = Renderer(Prometheus(prometheus_url), range_s)
+        paths += [renderer.render(board, out / f"{board['uid']}.png")
+                  for board in boards if not is_sql_board(board)]
+    if history_url:
+        from dashboards.render_sql import HistoryRenderer
+
+        with HistoryRenderer.connect(history_url, history_password) as sql_renderer:
+            paths += [sql_renderer.render(board, out / f"{board['uid']}.png")
+                      for board in boards if is_sql_board(board)]
+    return paths

@@ -232,12 +232,15 @@ def cmd_dashboards(args: argparse.Namespace) -> int:
     if args.action == "render":
         from dashboards.render import render_boards
 
-        if not args.prometheus:
-            console.print("render needs --prometheus URL", style="red")
+        if not args.prometheus and not args.history_url:
+            console.print("render needs --prometheus URL and/or --history-url URL", style="red")
             return 2
+        password = _settings(args).history_password if args.history_url else None
         paths = render_boards(Path(args.build_dir or BUILD_DIR), args.prometheus,
                               Path(args.out or "docs/boards"),
-                              int(args.range_minutes * 60) if args.range_minutes else None)
+                              int(args.range_minutes * 60) if args.range_minutes else None,
+                              args.history_url,
+                              password.get_secret_value() if password is not None else None)
         console.print("wrote\n  " + "\n  ".join(map(str, paths)), markup=False,
                       soft_wrap=True)
         return 0
@@ -432,6 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", choices=["en", "zh"],
                    help="build: titles in this language (default CXPULSE_DASHBOARD_LANGUAGE)")
     p.add_argument("--prometheus", help="render: Prometheus base URL, e.g. http://127.0.0.1:9090")
+    p.add_argument("--history-url", help="render: the History board from this PostgreSQL history "
+                   "store (postgresql://USER@HOST/DB, password CXPULSE_HISTORY_PASSWORD)")
     p.add_argument("--build-dir", help="render: the built JSON to draw (default dashboards/build/)")
     p.add_argument("--range-minutes", type=float,
                    help="render: time range of the graphs (default each board's own)")

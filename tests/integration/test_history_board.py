@@ -8,7 +8,8 @@ Then every SQL target and variable of the committed JSON is filled the way Grafa
 ``$__unixEpochFrom()`` / ``$__unixEpochTo()`` expanded to the range's epoch seconds) and run:
 each parses for every option of ``$metric``, ``$dimension`` and ``$questionnaire``, and returns
 rows for the default selection. The daily trend equals ``cxpulse history --granularity day``
-for every figure, value and n. No broker, no worker: seconds, not minutes.
+for every figure, value and n; the board renders to a PNG with no query error. No broker, no
+worker: seconds, not minutes.
 """
 
 import json
@@ -20,6 +21,7 @@ import psycopg
 import pytest
 
 from dashboards.build import BUILD_DIR
+from dashboards.render_sql import HistoryRenderer
 from dashboards.sqlfill import fill, sql_queries, sql_variables
 from metrics.history import DAY_S
 from streams.history.oracle import closed_windows, segment_hours
@@ -181,3 +183,15 @@ def test_worst_regions_are_worst_first_in_the_quarter_before_the_range_end(board
     later = fill(query.sql, selection, _multi(board), FROM_S,
                  int(datetime(2027, 4, 5, tzinfo=UTC).timestamp()))
     assert _run(opened, later) == [], "nothing in Q1 2027"
+
+
+def test_the_board_renders_to_png_from_postgresql(board, store, tmp_path):
+    opened, _ = store
+    url = f"{PG}?options=-csearch_path%3D{SCHEMA}"
+    with HistoryRenderer.connect(url, now_s=TO_S) as renderer:
+        path = renderer.render(board, tmp_path / "cxpulse-history.png")
+        texts = renderer.values
+        assert renderer.errors == []
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > 50_000
+    assert texts["business_line"], "the repeat draws one dive curve per business line"

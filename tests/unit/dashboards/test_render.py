@@ -55,3 +55,18 @@ def test_label_values_and_panel_queries():
         {"refId": "A", "expr": "up", "legendFormat": "{{instance}}", "instant": True}]}]}
     [query] = panel_queries(board)
     assert (query.panel, query.ref, query.expr, query.instant) == ("t", "A", "up", True)
+
+
+def test_history_renderer_repeats_a_panel_per_value_and_fills_titles():
+    from dashboards.render_sql import HistoryRenderer
+
+    renderer = HistoryRenderer(conn=None, now_s=0)
+    renderer.values = {"metric": "fcr.rate", "business_line": ["a", "b"], "region": ["x"]}
+    board = {"panels": [
+        {"title": "$metric in $region", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 4}},
+        {"title": "dive $business_line", "repeat": "business_line",
+         "gridPos": {"x": 0, "y": 4, "w": 8, "h": 4}}]}
+    panels = renderer._expanded(board)["panels"]
+    assert [(p["title"], p["gridPos"]["x"], p["_values"]) for p in panels] == [
+        ("fcr.rate in All", 0, {}), ("dive a", 0, {"business_line": "a"}),
+        ("dive b", 8, {"business_line": "b"})]
