@@ -10,8 +10,11 @@ import faust
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from streams.annotations import Annotator
 from streams.calendar_fallback import CalendarFallbackCollector, calendar_warnings
+from streams.dives import DiveMonitor
 from streams.ingest import IngestContext, ingest_agent
+from streams.serving.dives import DiveCollector
 from streams.serving.counters import ViewCounters
 from streams.serving.ingest import IngestMetrics
 from streams.serving.loop_lag import LoopLag
@@ -96,8 +99,21 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     partials = app.topic(settings.partials_topic, **raw)
     deadletter = app.topic(settings.deadletter_topic, **raw)
     stage1 = Stage1(app, settings, state, partials, metrics, counters, views)
+    dives_topic = app.topic(settings.dives_topic, **raw)
+    annotator = Annotator.from_settings(settings)
+    measure = data.dive_measure()
+    monitor = None if measure is None else DiveMonitor(
+        views, measure, data.dives.rules(), data.dives.time_views, data.dive_journey_view(),
+        data.journey_list())
+
+    async def log_dives(records: list[bytes]) -> None:
+        # Buffered sends: the producer batches them; a flush never waits on Grafana.
+        for record in records:
+            await dives_topic.send(value=record)
+            annotator.submit(record)
+
     stage2 = Stage2(app, settings, windows, Stage2Metrics(registry), stage1.positions, views,
-                    settings.exported_windows())
+                    settings.exported_windows(), monitor, log_dives)
     ctx = IngestContext(settings, metrics, stage1, deadletter)
     for kind, name in topics.items():
         source = app.topic(name, **raw)
@@ -118,6 +134,12 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
 
     registry.register(WindowCollector(owned_windows, views, data.catalogue(),
                                       data.survey_targets.rules()))
+    def owned_dives() -> Any:
+        actives = {tp.partition for tp in list(app.assignor.assigned_actives())
+                   if tp.topic == settings.partials_topic}
+        return stage2.published_dives(actives)
+
+    registry.register(DiveCollector(owned_dives, views))
     registry.register(CalendarFallbackCollector(stage1.rules.calendar))
     for warning in calendar_warnings(stage1.rules.calendar, date.today()):
         log.warning(warning)

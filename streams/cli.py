@@ -1,5 +1,5 @@
-"""The ``cxpulse`` command line: broker, topics, worker, simulate, replay, up, schema, report,
-views, rules, config."""
+"""The ``cxpulse`` command line: broker, topics, worker, simulate, replay, up, dives, schema,
+report, views, rules, config."""
 
 import argparse
 import logging
@@ -210,6 +210,20 @@ def cmd_up(args: argparse.Namespace) -> int:
     return run_up(options, Console())
 
 
+def cmd_dives(args: argparse.Namespace) -> int:
+    """List the dives on now and those ended recently, from the cx.dives log."""
+    from streams.dive_log import describe, fold, read_log
+
+    current, recent = fold(read_log(_settings(args)), args.recent_hours * 3600)
+    print(f"{len(current)} dive(s) on")
+    for record in current:
+        print("  " + describe(record))
+    print(f"{len(recent)} ended in the last {args.recent_hours:g} h of event time")
+    for record in recent:
+        print("  " + describe(record))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; every command documents its options in --help."""
     parser = argparse.ArgumentParser(
@@ -289,6 +303,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="send lines that fail validation as they are (to test rejection)")
     p.add_argument("--invalid-topic", default=None,
                    help="topic for invalid lines with no usable type (default: calls topic)")
+
+    p = command("dives", cmd_dives, "List the dives on now and those that ended recently, "
+                "from the dive log topic (docs/dives.md).")
+    p.add_argument("--broker-url", help="kafka://host:port (default CXPULSE_BROKER_URL)")
+    p.add_argument("--recent-hours", type=float, default=24.0,
+                   help="show dives that ended within this much event time (default 24)")
 
     p = command("schema", cmd_schema, "Export the JSON Schema of the event contract and of "
                 "the data file (dataconfig.schema.json).")

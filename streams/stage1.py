@@ -28,7 +28,7 @@ from collections import Counter
 from typing import Any
 
 from metrics.contributions import AgentCap
-from metrics.views import Projector, View
+from metrics.views import Projector, View, view_name
 from streams.flushing import current_event_of, drop_revoked, write, written
 from streams.ledger import Ledger, Snapshot, meta_key
 from streams.positions import Positions, is_stale
@@ -61,12 +61,15 @@ class Stage1:
         self._routes: dict[str, int] = {}
         self.positions = Positions(app, metrics.source_seeks, metrics.source_skipped)
         self._targets = list(range(settings.topic_partitions))
+        self._views = views
 
     def route(self, key: str) -> int:
-        """The stage-2 partition of view key ``key`` (Kafka's default murmur2 partitioning)."""
+        """The stage-2 partition of view key ``key``: Kafka's default murmur2 partitioning of
+        the key, or of its ``route_by`` part (metrics/views.py: a journey's stages together)."""
         target = self._routes.get(key)
         if target is None:
-            target = self._routes[key] = partition_for_key(key.encode(), self._targets)
+            routed = self._views[view_name(key)].route_key(key)
+            target = self._routes[key] = partition_for_key(routed.encode(), self._targets)
         return target
 
     def assign(self, partitions: set[int]) -> None:

@@ -26,8 +26,10 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from metrics.components import Bucket, add_into
+from metrics.dives import Dive, DiveBook
 from metrics.views import KeyCap, View, view_name
 from metrics.windows import SegmentWindows
+from streams.dives import DiveMonitor
 from streams.flushing import current_event_of, drop_revoked, write, written
 from streams.positions import Positions, is_stale
 from streams.serving.windows import KeyTotals
@@ -84,6 +86,9 @@ class Part:
     detached: bool = False   # its partition was revoked: never flushed
     next_offset: int | None = None   # the cx.partials offset needed next (saved with clock)
     started: bool = False    # a message was handled since the part was loaded
+    book: DiveBook = field(default_factory=DiveBook)     # dives on (saved with the clock)
+    dives: dict[str, Dive] = field(default_factory=dict)  # replaced whole, never changed
+    dive_step: int = 0       # the detector step the dives were last judged at
 
 
 class Stage2:
@@ -91,8 +96,11 @@ class Stage2:
 
     def __init__(self, app: Any, settings: Settings, table: Any, metrics: Stage2Metrics,
                  positions: Positions, views: dict[str, View],
-                 windows: tuple[str, ...]) -> None:
+                 windows: tuple[str, ...], dives: DiveMonitor | None = None,
+                 dive_sink: Any = None) -> None:
         self.app = app
+        self.dives = dives
+        self.dive_sink = dive_sink   # async callable taking the cx.dives records of a flush
         self.views = views
         self.windows = windows   # the windows /metrics exports
         self.positions = positions
@@ -127,6 +135,7 @@ class Stage2:
             if view_key == CLOCK:
                 saved = json.loads(raw)
                 part.clock, part.next_offset = saved["t"], saved["o"]
+                part.book = DiveBook.from_json(saved.get("d"))
             elif view_name(view_key) in self.views:   # a view since removed stays unread
                 part.keys[view_key] = SegmentWindows.from_json(json.loads(raw))
                 part.cap.admitted.setdefault(view_name(view_key), set()).add(view_key)
@@ -233,9 +242,12 @@ class Stage2:
             records.append((f"{part.partition}|{key}".encode(),
                             json.dumps(part.keys[key].to_json()).encode()))
         self._publish(part, part.dirty | moved)
-        # The clock and the offset of the partials these records cover (the restart point).
+        dive_log = self._judge_dives(part)
+        # The clock, the offset of the partials these records cover (the restart point) and
+        # the dives on, so a restart repeats no start record.
         records.append((f"{part.partition}|{CLOCK}".encode(),
-                        json.dumps({"t": part.clock, "o": part.next_offset}).encode()))
+                        json.dumps({"t": part.clock, "o": part.next_offset,
+                                    "d": part.book.to_json()}).encode()))
         events, part.events = part.events, []
         part.dirty = set()
         part.flushing = True
@@ -247,9 +259,33 @@ class Stage2:
         finally:
             part.flushing = False
             part.flushed_at = time.monotonic()
+        if dive_log and self.dive_sink is not None:
+            await self.dive_sink(dive_log)
         if self.parts.get(part.partition) is part:
             for item in events:
                 item.ack()
+
+    def _judge_dives(self, part: Part) -> list[bytes]:
+        """Judge the part's dives when its clock entered a new detector step (streams/dives.py);
+        returns the dive-log records of dives that started or ended."""
+        if self.dives is None or not self.dives.due(part.dive_step, part.clock):
+            return []
+        part.dive_step = self.dives.step_of(part.clock)
+        try:
+            found = self.dives.evaluate(part.keys)
+        except Exception:  # a detector fault must never stop the windows
+            log.exception("dive evaluation failed in partition %d", part.partition)
+            return []
+        part.dives = found
+        return self.dives.log_records(part.book, found, part.clock)
+
+    def published_dives(self, partitions: set[int]) -> Iterator[Dive]:
+        """The latest judged dives of ``partitions``; safe from any thread."""
+        parts = dict(self.parts)
+        for partition in sorted(partitions):
+            part = parts.get(partition)
+            if part is not None and not part.detached:
+                yield from list(part.dives.values())
 
     def load_assigned(self) -> None:
         """Timer: load the parts of assigned partitions no partial has reached yet, so an idle
