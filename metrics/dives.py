@@ -62,6 +62,7 @@ class DiveRules:
     recent_hours: int = 3
     min_responses: int = 30
     min_baseline: int = 300
+    shrink_responses: int = 200
 
     def __post_init__(self) -> None:
         if not 0 < self.journey_alpha < 0.5:
@@ -128,6 +129,7 @@ class Dive:
     reference: float | None = None
     statistic: float | None = None   # time dives: detector statistic / threshold, 0..1
     since_s: float | None = None     # time dives: the detector's change point (event time)
+    detected_s: float | None = None  # time dives: end of the step the detector alarmed in
     driver: str = NO_DRIVER          # the dimension that fell most
     driver_drop: float | None = None
     measure: str = "none"            # the operational measure that moved most

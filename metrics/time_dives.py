@@ -6,7 +6,10 @@ buckets for 30 days), at window end E (exclusive, a whole minute):
     steps     complete step_minutes steps in [T0, T1), T1 = floor(E, step), T0 = T1 - span
     baseline  hour buckets in [B0 - baseline_days, B0), B0 = floor_hour(T0)
 
-The baseline gives mu0 and sigma of the measure's scores and the response rate r per hour; the
+The baseline gives sigma of the measure's scores, the response rate r per hour and mu0 per
+hour of the day (the same hours over the baseline days, shrunk towards the whole baseline's
+mean: satisfaction follows the daily load, and a flat mu0 reads every busy afternoon as a dip);
+the
 threshold h is set so the in-control run length is ``target_run_days`` x 24 x r responses
 (Siegmund, metrics/sequential.py), and a normal CUSUM with reference k = delta / (2 sigma)
 (delta = ``design_points`` on the score scale) runs over the steps from 0. The dive is on when
@@ -33,6 +36,18 @@ def _sums(bucket: Mapping[str, float], prefix: str) -> tuple[int, int, int]:
             int(bucket.get(prefix + "sum_squares", 0)))
 
 
+def hour_of_day_mean(by_hour: Mapping[int, list[int]], hour: int, mean: float,
+                     shrink_responses: int) -> float:
+    """The baseline mean for one hour of the day: that hour's baseline mean, shrunk towards
+    the whole baseline's by w = n / (n + shrink_responses) (n: the hour's responses), so a
+    thin hour leans on the whole baseline."""
+    n, total = by_hour.get(hour, (0, 0))
+    if not n:
+        return mean
+    weight = n / (n + shrink_responses)
+    return weight * total / n + (1 - weight) * mean
+
+
 def time_dive(key: str, minutes: Mapping[int, Bucket], hours: Mapping[int, Bucket], end_s: int,
               measure: Measure, rules: DiveRules) -> Dive:
     """The time dive of one view key at window end ``end_s`` (epoch seconds)."""
@@ -44,10 +59,15 @@ def time_dive(key: str, minutes: Mapping[int, Bucket], hours: Mapping[int, Bucke
     prefix = measure.prefix()
     baseline: Bucket = {}
     first_hour = None
+    by_hour_of_day: dict[int, list[int]] = {}
     for hour, bucket in hours.items():
         if b_start <= hour < b0 and bucket.get(prefix + "responses"):
             add_into(baseline, bucket)
             first_hour = hour if first_hour is None else min(first_hour, hour)
+            n, total, _ = _sums(bucket, prefix)
+            sums = by_hour_of_day.setdefault(hour % 86_400 // HOUR_S, [0, 0])
+            sums[0] += n
+            sums[1] += total
     n0, s0, q0 = _sums(baseline, prefix)
     base = Side.of(n0, s0, q0, measure.scale_max)
     if n0 < rules.min_baseline or base.se is None or not base.se > 0:
@@ -64,12 +84,17 @@ def time_dive(key: str, minutes: Mapping[int, Bucket], hours: Mapping[int, Bucke
             add_into(steps[(minute - t0) // step_s], bucket)
     cusum = NormalCusum(mu0, sigma, k, h)
     since = 0
+    detected = None
     for index, step in enumerate(steps):
         n, total, _ = _sums(step, prefix)
-        was_zero = cusum.s <= 0.0
-        if was_zero and not cusum.alarm:
+        cusum.mu0 = hour_of_day_mean(by_hour_of_day, (t0 + index * step_s) % 86_400 // HOUR_S,
+                                     mu0, rules.shrink_responses)
+        if cusum.s <= 0.0 and not cusum.alarm:
             since = index
-        cusum.update(n, total)
+        was_on = cusum.alarm
+        if cusum.update(n, total) and not was_on:
+            detected = index
+    detected_s = t0 + (detected + 1) * step_s if cusum.alarm and detected is not None else None
     last_from = len(steps) - rules.recent_hours * 3600 // step_s
     last_n = sum(_sums(step, prefix)[0] for step in steps[last_from:])
     recent_from = since if cusum.alarm else last_from
@@ -85,6 +110,7 @@ def time_dive(key: str, minutes: Mapping[int, Bucket], hours: Mapping[int, Bucke
     active = cusum.alarm and enough
     dive = Dive(key, "time", active, depth, margin, p, recent.n, n0, recent.index, base.index,
                 statistic=cusum.s / h, since_s=float(t0 + recent_from * step_s) if active else None,
+                detected_s=float(detected_s) if active and detected_s is not None else None,
                 note="" if enough else "recent side below the minimum sample")
     if not active:
         return dive

@@ -296,6 +296,8 @@ class DivesSpec(_Section):
     recent_hours: int = Field(3, ge=1, le=23, description="Recent side when no dive is on.")
     min_responses: int = Field(30, ge=2, description="Responses the recent side needs.")
     min_baseline: int = Field(300, ge=2, description="Responses the baseline needs.")
+    shrink_responses: int = Field(200, ge=0, description="Pulls an hour of the day's baseline "
+                                  "mean towards the whole baseline's: weight n / (n + this).")
 
     def rules(self) -> DiveRules:
         return DiveRules(**self.model_dump(exclude={"measure", "time_views", "journey_view"}))

@@ -42,21 +42,31 @@ class DiveMonitor:
     def step_of(self, clock_s: float) -> int:
         return floor_to(clock_s, self.rules.step_minutes * 60)
 
-    def evaluate(self, keys: Mapping[str, SegmentWindows]) -> dict[str, Dive]:
-        """Every dive of ``keys`` (view key -> windows), as ``key#kind`` -> Dive."""
+    def evaluate(self, keys: Mapping[str, SegmentWindows],
+                 changed: set[str] | None = None) -> dict[str, Dive]:
+        """The dives of ``keys`` (view key -> windows), as ``key#kind`` -> Dive: of every key,
+        or with ``changed`` only of those keys and of the business lines they belong to."""
         out: dict[str, Dive] = {}
         lines: dict[str, dict[str, Any]] = {}
+        touched = None if changed is None else {
+            key.split("|")[1] for key in changed if view_name(key) == self.journey_view}
         for key, windows in keys.items():
             name = view_name(key)
             if "other" in key.split("|")[1:] or not windows.end_s:
                 continue   # a fold of several keys: not one segment's curve
-            if name in self.time_views:
+            if name == self.journey_view and touched is not None:
+                if key.split("|")[1] in touched:
+                    lines.setdefault(key.split("|")[1], {})
+            if changed is not None and key not in changed and name != self.journey_view:
+                continue
+            if name in self.time_views and (changed is None or key in changed):
                 dive = time_dive(key, windows.minutes, windows.hours, windows.end_s,
                                  self.measure, self.rules)
                 out[f"{key}#time"] = dive
             if name == self.journey_view:
                 _, line, stage = key.split("|")
-                lines.setdefault(line, {})[stage] = windows.totals[self.rules.journey_window]
+                if touched is None or line in touched:
+                    lines.setdefault(line, {})[stage] = windows.totals[self.rules.journey_window]
         for line, buckets in sorted(lines.items()):
             journey = self.journeys.get(line)
             if journey is None:

@@ -242,7 +242,7 @@ class Stage2:
             records.append((f"{part.partition}|{key}".encode(),
                             json.dumps(part.keys[key].to_json()).encode()))
         self._publish(part, part.dirty | moved)
-        dive_log = self._judge_dives(part)
+        dive_log = self._judge_dives(part, part.dirty | moved)
         # The clock, the offset of the partials these records cover (the restart point) and
         # the dives on, so a restart repeats no start record.
         records.append((f"{part.partition}|{CLOCK}".encode(),
@@ -265,18 +265,23 @@ class Stage2:
             for item in events:
                 item.ack()
 
-    def _judge_dives(self, part: Part) -> list[bytes]:
-        """Judge the part's dives when its clock entered a new detector step (streams/dives.py);
-        returns the dive-log records of dives that started or ended."""
-        if self.dives is None or not self.dives.due(part.dive_step, part.clock):
+    def _judge_dives(self, part: Part, changed: set[str]) -> list[bytes]:
+        """Judge the part's dives (streams/dives.py): every key when its clock entered a new
+        detector step, else the keys that changed (data can trail the clock, which is the
+        newest event time of any source partition). Returns the dive-log records of dives that
+        started or ended."""
+        if self.dives is None:
+            return []
+        every = self.dives.due(part.dive_step, part.clock)
+        if not every and not changed:
             return []
         part.dive_step = self.dives.step_of(part.clock)
         try:
-            found = self.dives.evaluate(part.keys)
+            found = self.dives.evaluate(part.keys, None if every else changed)
         except Exception:  # a detector fault must never stop the windows
             log.exception("dive evaluation failed in partition %d", part.partition)
             return []
-        part.dives = found
+        part.dives = found if every else {**part.dives, **found}
         return self.dives.log_records(part.book, found, part.clock)
 
     def published_dives(self, partitions: set[int]) -> Iterator[Dive]:
