@@ -120,6 +120,7 @@ class Dive:
     key: str
     kind: str
     active: bool
+    alarm: bool = False      # the detector's own verdict, sample minimums aside (time dives)
     depth: float | None = None
     margin: float | None = None
     p_value: float | None = None
@@ -155,16 +156,23 @@ class DiveBook:
     def observe(self, dive: Dive, at_s: float) -> dict[str, Any] | None:
         ident = f"{dive.key}#{dive.kind}"
         started = self.on.get(ident)
+        # A time dive that is on ends when its detector clears, not when a thin moment (data
+        # trailing the clock) leaves a side below its minimum: no flapping.
+        over = not (dive.alarm if dive.kind == "time" else dive.active)
         if dive.active and started is None:
             start = dive.since_s if dive.since_s is not None else at_s
             self.on[ident] = start
             return {"event": "start", "id": f"{ident}@{int(start)}", "started_s": start,
                     "at_s": at_s, **dive.as_dict()}
-        if not dive.active and started is not None:
+        if over and started is not None:
             del self.on[ident]
             return {"event": "end", "id": f"{ident}@{int(started)}", "started_s": started,
                     "at_s": at_s, **dive.as_dict()}
         return None
+
+    def holds(self, dive: Dive) -> bool:
+        """Whether ``dive`` is on in the book (it may be on while a side is thin)."""
+        return f"{dive.key}#{dive.kind}" in self.on
 
     def forget(self, keys: set[str]) -> list[str]:
         """Drop the dives of view keys no longer evaluated; returns their ids."""

@@ -53,7 +53,7 @@ def _judge(key: str, kind: str, stage: Side, reference: Side, rules: DiveRules,
         not sampled_reference or reference.n >= rules.journey_min_responses)
     active = enough and depth > rules.journey_min_points and p < rules.journey_alpha
     note = "" if enough else "below the minimum sample"
-    return Dive(key, kind, active, depth, margin, p, stage.n, reference.n, stage.index,
+    return Dive(key, kind, active, active, depth, margin, p, stage.n, reference.n, stage.index,
                 reference.index, note=note)
 
 

@@ -108,7 +108,8 @@ def time_dive(key: str, minutes: Mapping[int, Bucket], hours: Mapping[int, Bucke
     # a key that rarely gets surveys never dives on a long, thin excursion.
     enough = min(recent.n, last_n) >= rules.min_responses
     active = cusum.alarm and enough
-    dive = Dive(key, "time", active, depth, margin, p, recent.n, n0, recent.index, base.index,
+    dive = Dive(key, "time", active, cusum.alarm, depth, margin, p, recent.n, n0, recent.index,
+                base.index,
                 statistic=cusum.s / h, since_s=float(t0 + recent_from * step_s) if active else None,
                 detected_s=float(detected_s) if active and detected_s is not None else None,
                 note="" if enough else "recent side below the minimum sample")

@@ -46,9 +46,8 @@ def fold(records: Iterable[dict[str, Any]], recent_s: float) -> tuple[list[dict]
     newest record's event time; each the latest record of its id, newest first."""
     latest: dict[str, dict[str, Any]] = {}
     newest = 0.0
-    for record in records:
-        latest[record["id"]] = record if record["event"] == "end" or record["id"] not in latest \
-            else latest[record["id"]]
+    for record in records:   # one id lives in one partition, whose order the log keeps
+        latest[record["id"]] = record
         newest = max(newest, record["at_s"])
     current = [r for r in latest.values() if r["event"] == "start"]
     recent = [r for r in latest.values() if r["event"] == "end" and r["at_s"] >= newest - recent_s]

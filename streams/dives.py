@@ -11,6 +11,7 @@ returns the dive-log records (start and end) to send to cx.dives; the partition'
 import json
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from metrics.dives import Dive, DiveBook, DiveRules, Measure
@@ -77,11 +78,15 @@ class DiveMonitor:
         return out
 
     @staticmethod
-    def log_records(book: DiveBook, dives: Mapping[str, Dive], at_s: float) -> list[bytes]:
-        """Start and end records for the dives that changed state (JSON, cx.dives values)."""
+    def log_records(book: DiveBook, dives: dict[str, Dive], at_s: float) -> list[bytes]:
+        """Start and end records for the dives that changed state (JSON, cx.dives values).
+        A dive the book holds on is marked active in ``dives`` (its gauge says what the log
+        says)."""
         records = []
         for ident in sorted(dives):
             record = book.observe(dives[ident], at_s)
             if record is not None:
                 records.append(json.dumps(record, ensure_ascii=False).encode())
+            if book.holds(dives[ident]) and not dives[ident].active:
+                dives[ident] = replace(dives[ident], active=True)
         return records

@@ -281,8 +281,9 @@ class Stage2:
         except Exception:  # a detector fault must never stop the windows
             log.exception("dive evaluation failed in partition %d", part.partition)
             return []
+        records = self.dives.log_records(part.book, found, part.clock)
         part.dives = found if every else {**part.dives, **found}
-        return self.dives.log_records(part.book, found, part.clock)
+        return records
 
     def published_dives(self, partitions: set[int]) -> Iterator[Dive]:
         """The latest judged dives of ``partitions``; safe from any thread."""

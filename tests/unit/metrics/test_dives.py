@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from metrics.dives import DiveBook, DiveRules, Measure
+from metrics.dives import Dive, DiveBook, DiveRules, Measure
 from metrics.journeys import Journey, journey_dives
 from metrics.time_dives import time_dive
 
@@ -118,3 +118,13 @@ def test_the_book_writes_one_start_and_one_end():
     off = time_dive("k", *windows(60, None), END, MEASURE, RULES)
     ended = restored.observe(off, END + 1200)
     assert ended["event"] == "end" and ended["id"] == f"k#time@{int(on.since_s)}"
+
+
+def test_a_thin_moment_does_not_end_a_time_dive_while_its_detector_holds():
+    book = DiveBook()
+    on = time_dive("k", *windows(60, END - 3 * HOUR), END, MEASURE, RULES)
+    book.observe(on, END)
+    thin = Dive(**{**on.as_dict(), "active": False, "recent": 5})
+    assert book.observe(thin, END + 600) is None and book.holds(thin)
+    cleared = Dive(**{**thin.as_dict(), "alarm": False})
+    assert book.observe(cleared, END + 1200)["event"] == "end"
