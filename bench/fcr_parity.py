@@ -8,7 +8,13 @@ calls run up to about a day of event time behind), and prints the FCR components
 how many report rows differ: counts must be equal, float sums may differ by rounding (they are
 added in bucket order). Figures are printed, never asserted.
 
+With ``--stream`` it also replays each file (100-event envelopes, invalid lines sent) through a
+fresh embedded broker into two real workers and compares every series they expose (window
+gauges of every view, FCR included, and the view counters, summed over both workers) and the
+event outcome counts with the report of the file.
+
     .venv/bin/python -m bench.fcr_parity [--seeds 23 24 25] [--workdir /tmp/cxpulse-fcr]
+                                         [--stream]
 """
 
 import argparse
@@ -84,10 +90,93 @@ def compare(want: dict, got: dict) -> tuple[int, int]:
     return exact, rounding
 
 
+def stream(seed: int, path: Path, settings: Settings) -> None:
+    """Replay ``path`` into two workers; print how many exposed series differ from the report."""
+    import subprocess
+    import sys
+
+    from streams.broker import EmbeddedBroker
+    from streams.processes import Child, free_port, wait_http
+    from streams.scrape import read_progress, scrape
+    from streams.serving.budget import report_counters, report_key_totals
+    from streams.serving.windows import WindowCollector
+    from streams.topics import create_topics
+
+    report = build_report(path, settings, send_invalid=True)
+    views, data = settings.active_views(), settings.data_config()
+    totals = report_key_totals(report, views.values(), settings.exported_windows())
+    expected: dict = {}
+    for families in (WindowCollector(lambda: totals, views, data.catalogue(),
+                                     data.survey_targets.rules()).families(),
+                     report_counters(report, views, data.catalogue()).families()):
+        for family in families.metrics():
+            for sample in family.samples:
+                expected[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    began = time.perf_counter()
+    with EmbeddedBroker(port=free_port(), log_path=path.with_suffix(".broker.log")) as broker:
+        create_topics(Settings(broker_url=broker.url))
+        children, ports = [], []
+        for name in ("w1", "w2"):
+            port = free_port()
+            child = Child(name, [sys.executable, "-m", "streams.cli", "worker"],
+                          path.with_suffix(f".{name}.log"), {
+                              "CXPULSE_BROKER_URL": broker.url, "CXPULSE_WORKER_ID": name,
+                              "CXPULSE_WEB_PORT": str(port),
+                              "CXPULSE_DATA_DIR": str(path.with_suffix(".data"))})
+            children.append(child.start())
+            wait_http(f"http://127.0.0.1:{port}/progress", 60, child)
+            ports.append(port)
+        try:
+            replay = subprocess.run(
+                [sys.executable, "-m", "streams.cli", "replay", str(path), "--broker-url",
+                 broker.url, "--envelope", "100", "--send-invalid"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            differ, exposed = -1, {}
+            deadline = time.monotonic() + 600
+            while time.monotonic() < deadline:
+                states = [read_progress(f"http://127.0.0.1:{port}/progress", 30)
+                          for port in ports]
+                if all(not s["unflushed_messages"] and not s["unflushed_partials"]
+                       for s in states):
+                    exposed = {}
+                    for port in ports:
+                        for name, series in scrape(f"http://127.0.0.1:{port}/metrics",
+                                                   60).items():
+                            for labels, value in series.items():
+                                key = (name, labels)
+                                if key in expected or name.startswith(("cxpulse_window_",
+                                                                       "cxpulse_tickets_open")):
+                                    exposed[key] = exposed.get(key, 0.0) + value
+                    differ = sum(1 for key in expected.keys() | exposed.keys()
+                                 if key[0] != "cxpulse_window_clock_timestamp_seconds"
+                                 and not math.isclose(expected.get(key, 0.0),
+                                                      exposed.get(key, 0.0), rel_tol=1e-9,
+                                                      abs_tol=1e-3))
+                    if differ == 0:
+                        break
+                time.sleep(5)
+            counted = {outcome: sum(v for s in states for k, v in s["events"].items()
+                                    if k.endswith("/" + outcome))
+                       for outcome in ("accepted", "duplicate", "late")}
+            want = {outcome: sum(c[outcome] for c in report.counts.values())
+                    for outcome in counted}
+            fcr = {k[1]: v for k, v in expected.items()
+                   if k[0] == "cxpulse_window_fcr_failed"}
+            print(f"{seed:>4} stream: replay exit {replay.returncode}, {len(expected):,} "
+                  f"series expected, {differ} differ; fcr/failed (all, 24h) "
+                  f"{fcr.get((('view', 'all'), ('window', '24h')), 0):,.0f}; outcomes "
+                  f"{counted} vs report {want}; {time.perf_counter() - began:.0f} s")
+        finally:
+            for child in children:
+                child.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[23, 24, 25])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/cxpulse-fcr"))
+    parser.add_argument("--stream", action="store_true",
+                        help="also replay each world into two real workers and compare")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     settings = Settings()
@@ -104,6 +193,8 @@ def main() -> None:
             exact, rounding = compare(results["file"], results[name])
             print(f"{seed:>4} {name:<12} {fcr[0]:>9,} {fcr[1]:>8,} {fcr[2]:>8,} "
                   f"{len(results[name]):>8,} {exact:>7} {rounding:>9} {elapsed:>6.1f}")
+        if args.stream:
+            stream(seed, args.workdir / f"world-{seed}.jsonl", settings)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from streams.simulate import SimulatorConfig, generate
 from streams.topics import create_topics
 from streams.traffic import item_bytes
 
-console = Console()
+console = Console(width=200)
 #: Scraping goes on this long after the workers are quiet: scrapes of an idle stream show what a
 #: scrape alone costs the loop.
 QUIET_S = 20.0
@@ -58,6 +58,7 @@ class WorkerRun:
     scrapes: list[Scrape] = field(default_factory=list)
     lags: list[tuple[float, float]] = field(default_factory=list)
     lag_max_s: float = 0.0
+    gc_pauses: list[tuple[float, int, float]] = field(default_factory=list)
     quiet_from_s: float = float("inf")   # wall time the workers went quiet (replay done)
 
 
@@ -123,6 +124,7 @@ def run(label: str, path: Path, every_s: float, env: dict[str, str],
             for worker, state in zip(workers, (progress(w.port) for w in workers)):
                 worker.lags = [(at, lag) for at, lag in state["loop_lags"]]
                 worker.lag_max_s = state["loop_lag_max_s"]
+                worker.gc_pauses = [tuple(p) for p in state["gc_pauses"]]
         finally:
             replay.kill()
             for child in children:
@@ -147,7 +149,7 @@ def table(label: str, workers: list[WorkerRun]) -> Table:
     out = Table(title=f"/metrics under replay: {label}")
     for column in ("worker", "scrapes", "max series", "max bytes", "median s", "p95 s",
                    "max s", "lag busy, in scrape", "lag busy, no scrape",
-                   "lag quiet, in scrape"):
+                   "lag quiet, in scrape", "gc pauses >= 20 ms (max, gen 2)"):
         out.add_column(column, justify="left" if column == "worker" else "right")
     for worker in workers:
         durations = sorted(s.end_s - s.start_s for s in worker.scrapes)
@@ -158,7 +160,9 @@ def table(label: str, workers: list[WorkerRun]) -> Table:
                     f"{statistics.median(durations):.3f}", f"{p95:.3f}",
                     f"{durations[-1]:.3f}",
                     *(f"{worst_lag(worker, in_scrape, quiet) * 1000:.0f} ms"
-                      for in_scrape, quiet in ((True, False), (False, False), (True, True))))
+                      for in_scrape, quiet in ((True, False), (False, False), (True, True))),
+                    f"{len(worker.gc_pauses)} ({max((p for _, _, p in worker.gc_pauses), default=0) * 1000:.0f} ms, "
+                    f"{sum(g == 2 for _, g, _ in worker.gc_pauses)})")
     return out
 
 

@@ -34,7 +34,8 @@ class View:
     ``max_keys`` caps the keys one owner (a stage-2 partition, or a worker's stage-1 counters)
     admits; later keys fold into the ``other`` key, counted. ``counters``: stage-1 counters
     (for ``rate()``) are exported for this view too. ``distribution``: the per-score survey
-    counts are exported (otherwise only top- and bottom-box counts).
+    counts are exported (otherwise only top- and bottom-box counts). ``export``: False keeps the
+    view's windows in stage 2 (for dives and history) without serving them to Prometheus.
     """
 
     name: str
@@ -46,6 +47,7 @@ class View:
     requires_agent_cut: bool = False
     #: Dimensions the key is routed by (None: all); keys equal on them share a partition.
     route_by: tuple[str, ...] | None = None
+    export: bool = True
 
     def __post_init__(self) -> None:
         # Any iterables are accepted (a YAML list, a tuple); stored as a tuple and a frozenset.

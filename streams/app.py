@@ -10,9 +10,13 @@ import faust
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from metrics.history import DAY_S
 from streams.annotations import Annotator
 from streams.calendar_fallback import CalendarFallbackCollector, calendar_warnings
 from streams.dives import DiveMonitor
+from streams.history.closing import History, HistoryMetrics
+from streams.history.query import QueryError, parse_query, run_query
+from streams.history.sink import Sink, SinkMetrics
 from streams.ingest import IngestContext, ingest_agent
 from streams.serving.dives import DiveCollector
 from streams.serving.counters import ViewCounters
@@ -87,7 +91,6 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     data = settings.data_config()
     views = settings.active_views()
     counters = ViewCounters(views, data.catalogue())
-    registry.register(counters)
     raw = {"key_serializer": "raw", "value_serializer": "raw",
            "partitions": settings.topic_partitions}
     # bytes keys and values: the table serialises with "raw" (records are JSON we encode).
@@ -98,6 +101,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
                         partitions=settings.topic_partitions, extra_topic_configs=big)
     partials = app.topic(settings.partials_topic, **raw)
     deadletter = app.topic(settings.deadletter_topic, **raw)
+    history_topic = app.topic(settings.history_topic, **raw)
     stage1 = Stage1(app, settings, state, partials, metrics, counters, views)
     dives_topic = app.topic(settings.dives_topic, **raw)
     annotator = Annotator.from_settings(settings)
@@ -112,8 +116,12 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
             await dives_topic.send(value=record)
             annotator.submit(record)
 
+    history = History(settings.history_grace_s, settings.history_amend_days * DAY_S,
+                      HistoryMetrics(registry), history_topic)
     stage2 = Stage2(app, settings, windows, Stage2Metrics(registry), stage1.positions, views,
-                    settings.exported_windows(), monitor, log_dives)
+                    settings.exported_windows(), history, monitor, log_dives)
+    dimensions = {name: view.dimensions for name, view in views.items()}
+    sink = Sink(app, settings, dimensions, stage1.positions, SinkMetrics(registry))
     ctx = IngestContext(settings, metrics, stage1, deadletter)
     for kind, name in topics.items():
         source = app.topic(name, **raw)
@@ -126,14 +134,27 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
                 stage2.handle(event)
             await stage2.flush_due()
 
+    @app.agent(history_topic, name="history-sink")
+    async def write_history(stream: Any) -> None:
+        async for event in stream.noack().events():
+            if await sink.in_order(event):
+                await sink.handle(event)
+
     def owned_windows() -> Any:
         # Called from the render thread: stage2.published reads only whole references.
         actives = {tp.partition for tp in list(app.assignor.assigned_actives())
                    if tp.topic == settings.partials_topic}
         return stage2.published(actives)
 
-    registry.register(WindowCollector(owned_windows, views, data.catalogue(),
-                                      data.survey_targets.rules()))
+    # The view series are written as text (streams/serving/text.py), beside the registry.
+    window_gauges = WindowCollector(owned_windows, views, data.catalogue(),
+                                    data.survey_targets.rules())
+
+    def render() -> bytes:
+        """The whole exposition; runs in a thread, reading only published references."""
+        return (generate_latest(registry) + counters.families().text().encode()
+                + window_gauges.families().text().encode())
+
     def owned_dives() -> Any:
         actives = {tp.partition for tp in list(app.assignor.assigned_actives())
                    if tp.topic == settings.partials_topic}
@@ -155,6 +176,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
         actives = app.assignor.assigned_actives()
         stage1.assign({tp.partition for tp in actives if tp.topic in topics.values()})
         stage2.assign({tp.partition for tp in actives if tp.topic == settings.partials_topic})
+        sink.assign({tp.partition for tp in actives if tp.topic == settings.history_topic})
 
     @app.on_partitions_revoked.connect
     async def _forget(sender: Any, revoked: set[Any], **_: Any) -> None:
@@ -172,6 +194,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
         await stage1.flush_idle()
         await stage2.flush_due()
         stage2.load_assigned()
+        await sink.retain()
 
     @app.timer(interval=5.0)
     async def _lag() -> None:
@@ -185,7 +208,9 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
         try:
             await stage1.positions.watch(
                 stage1.needed([tp for tp in actives if tp.topic in topics.values()])
-                + stage2.needed([tp for tp in actives if tp.topic == settings.partials_topic]))
+                + stage2.needed([tp for tp in actives if tp.topic == settings.partials_topic])
+                + await sink.needed([tp for tp in actives
+                                     if tp.topic == settings.history_topic]))
         except Exception:  # the next tick tries again
             log.exception("could not check the consumed partitions' positions")
 
@@ -193,9 +218,25 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     class MetricsView(View):
         async def get(self, request: Request) -> Response:
             # Rendered in a thread from published snapshots: the event loop only waits.
-            body = await asyncio.get_running_loop().run_in_executor(
-                None, generate_latest, registry)
+            body = await asyncio.get_running_loop().run_in_executor(None, render)
             return self.bytes(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    @app.page("/history")
+    class HistoryView(View):
+        """``cxpulse history`` over HTTP: the same query parameters, JSON rows
+        (docs/history.md)."""
+
+        async def get(self, request: Request) -> Response:
+            try:
+                query = parse_query(request.query)
+            except QueryError as error:
+                return self.json({"error": str(error)}, status=400)
+            loop = asyncio.get_running_loop()
+            try:
+                rows = await loop.run_in_executor(None, run_query, settings, query)
+            except QueryError as error:
+                return self.json({"error": str(error)}, status=400)
+            return self.json({"query": query.describe(), "rows": rows})
 
     @app.page("/progress")
     class ProgressView(View):
@@ -214,6 +255,8 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
                                     for sample in family.samples),
                 "loop_lag_max_s": lag.max_s,
                 "loop_lags": [[round(at, 3), round(late, 4)] for at, late in lag.recent],
+                "gc_pauses": [[round(at, 3), generation, round(pause, 4)]
+                              for at, generation, pause in lag.gc_recent],
             })
 
     return Worker(app, registry, metrics, ctx, stage2)

@@ -1,5 +1,5 @@
 """The ``cxpulse`` command line: broker, topics, worker, simulate, replay, up, dives, schema,
-report, views, rules, config."""
+report, history, views, alerts (rules), dashboards, notify-bridge, config."""
 
 import argparse
 import logging
@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -103,22 +104,34 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0 if summary.ok(args.send_invalid) else 1
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    """Compute the metric catalogue offline from a JSONL event file."""
-    from streams.report import build_report, choose_views, summary_tables, write_report
+def _file_report(path: Path, settings: Any, send_invalid: bool) -> Any:
+    """The offline report of an event file, or None after printing why it cannot be read."""
+    from streams.report import build_report
 
-    path = Path(args.file)
     if not path.is_file():
         console.print(f"error: {path} is not a file", style="red", markup=False)
-        return 2
+        return None
+    try:
+        return build_report(path, settings, send_invalid, console)
+    except OSError as error:
+        console.print(f"error: {error}", style="red", markup=False)
+        return None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Compute the metric catalogue offline from a JSONL event file."""
+    from streams.report import choose_views, summary_tables, write_report
+
     settings = _settings(args)
     try:
         views = choose_views(settings.active_views(), args.view)
     except ValueError as error:
         console.print(f"error: {error}", style="red", markup=False)
         return 2
+    report = _file_report(Path(args.file), settings, args.send_invalid)
+    if report is None:
+        return 2
     try:
-        report = build_report(path, settings, args.send_invalid, console)
         write_report(report, args.format, Path(args.out) if args.out else None, views)
     except OSError as error:
         console.print(f"error: {error}", style="red", markup=False)
@@ -128,23 +141,33 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    """Query the history store: a metric by period and segment dimensions."""
+    from streams.history.output import write_rows
+    from streams.history.query import Query, parse_time, parse_where, run_query
+
+    settings = _settings(args)
+    if args.store:
+        settings = settings.model_copy(update={"history_urls": [args.store]})
+    query = Query(args.metric, tuple(d for text in args.by or [] for d in text.split(",") if d),
+                  parse_where(args.where or []),
+                  parse_time(args.since) if args.since else None,
+                  parse_time(args.until) if args.until else None, args.granularity)
+    write_rows(run_query(settings, query), query, args.format, Console())
+    return 0
+
+
 def cmd_views(args: argparse.Namespace) -> int:
     """Print the series /metrics would hold for an event file and the configured views."""
     from rich.table import Table
 
-    from streams.report import build_report
     from streams.serving.budget import budget
 
     path = Path(args.file)
-    if not path.is_file():
-        console.print(f"error: {path} is not a file", style="red", markup=False)
-        return 2
     settings = _settings(args)
     views, windows = settings.active_views(), settings.exported_windows()
-    try:
-        report = build_report(path, settings, True, console)
-    except OSError as error:
-        console.print(f"error: {error}", style="red", markup=False)
+    report = _file_report(path, settings, True)
+    if report is None:
         return 2
     data = settings.data_config()
     found = budget(report, views, windows, data.catalogue(), data.survey_targets.rules())
@@ -170,26 +193,75 @@ def cmd_views(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_rules(args: argparse.Namespace) -> int:
-    """Write (or check) the recording rules of the configured views."""
-    from alerts.recording import RULES_FILE, render
+def cmd_alerts(args: argparse.Namespace) -> int:
+    """Build (or check) every generated alerting file, or render the deployable
+    Alertmanager config with its secrets."""
+    from alerts.build import build, render_all
+    from alerts.spec import load_spec
 
     settings = _settings(args)
-    data = settings.data_config()
-    text = render(settings.configured_views().values(), data.catalogue(),
-                  data.survey_targets.rules().target)
-    target = Path(args.out) if args.out else RULES_FILE
-    if args.check:
-        current = target.read_text() if target.is_file() else ""
-        if current != text:
-            console.print(f"{target} differs from the configured views: run "
-                          f"`cxpulse rules build` and commit it", style="red", markup=False)
-            return 1
-        console.print(f"{target} matches the configured views")
+    spec = Path(args.spec) if getattr(args, "spec", None) else None
+    if args.action == "alertmanager":
+        from alerts.alertmanager import with_secrets
+
+        secret = settings.alert_wecom_api_secret
+        text = render_all(settings, load_spec(spec or settings.alert_spec_file))
+        out = Path(args.out or "alertmanager.yml")
+        out.write_text(with_secrets(text["alertmanager.yml"],
+                                    secret.get_secret_value() if secret else None))
+        console.print(f"wrote {out}")
         return 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text)
-    console.print(f"wrote {target}")
+    lines = build(settings, spec, Path(args.out) if args.out else None, args.check)
+    if args.check:
+        if lines:
+            console.print("differ from the data file, the alert spec and the settings: run "
+                          "`cxpulse alerts build` and commit them:\n  " + "\n  ".join(lines),
+                          style="red", markup=False, soft_wrap=True)
+            return 1
+        console.print("generated alerting files are up to date")
+        return 0
+    console.print("wrote\n  " + "\n  ".join(lines), markup=False, soft_wrap=True)
+    return 0
+
+
+def cmd_dashboards(args: argparse.Namespace) -> int:
+    """Build (or check) the Grafana boards' JSON, or render them to PNG from a Prometheus."""
+    from dashboards.build import BUILD_DIR, build
+    from dashboards.context import Context
+
+    if args.action == "render":
+        from dashboards.render import render_boards
+
+        if not args.prometheus:
+            console.print("render needs --prometheus URL", style="red")
+            return 2
+        paths = render_boards(Path(args.build_dir or BUILD_DIR), args.prometheus,
+                              Path(args.out or "docs/boards"),
+                              int(args.range_minutes * 60) if args.range_minutes else None)
+        console.print("wrote\n  " + "\n  ".join(map(str, paths)), markup=False,
+                      soft_wrap=True)
+        return 0
+    ctx = Context.from_settings(_settings(args), args.language)
+    lines = build(ctx, Path(args.out) if args.out else None, args.check)
+    if args.check:
+        if lines:
+            console.print("differ from what the boards build: run `cxpulse dashboards build` "
+                          "and commit them:\n  " + "\n  ".join(lines),
+                          style="red", markup=False, soft_wrap=True)
+            return 1
+        console.print("built dashboards are up to date")
+        return 0
+    console.print("wrote\n  " + "\n  ".join(lines), markup=False, soft_wrap=True)
+    return 0
+
+
+def cmd_notify_bridge(args: argparse.Namespace) -> int:
+    """Serve Alertmanager webhooks and post them to DingTalk and Feishu until Ctrl-C."""
+    from notify.bridge import run_bridge
+
+    settings = _settings(args)
+    run_bridge(settings, args.host or settings.notify_bridge_host,
+               args.port or settings.notify_bridge_port)
     return 0
 
 
@@ -333,17 +405,61 @@ def build_parser() -> argparse.ArgumentParser:
                    help="as replay --send-invalid: invalid lines reach the workers and count "
                    "as rejected (default: counted as not sent)")
 
+    p = command("history", cmd_history, "Query the history store (closed windows): a metric "
+                "by period, grouped and filtered by any segment dimensions, re-aggregated from "
+                "sums and counts (docs/history.md).")
+    p.add_argument("metric", help="a component (calls/offered) or a figure "
+                   "(calls.service_level, surveys.after_sales_10.attitude.index)")
+    p.add_argument("--by", action="append", metavar="DIM[,DIM]",
+                   help="group by these segment dimensions (repeatable)")
+    p.add_argument("--where", action="append", metavar="DIM=VALUE[,VALUE]",
+                   help="keep these values of a dimension (repeatable)")
+    p.add_argument("--since", help="first window start, ISO 8601 (UTC without an offset)")
+    p.add_argument("--until", help="windows starting before this, ISO 8601")
+    p.add_argument("--granularity", choices=["hour", "day", "week", "month"], default="day",
+                   help="period of each row (default day; hour reads a view's hours)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="output format (default table)")
+    p.add_argument("--store", help="store URL (default: the first of CXPULSE_HISTORY_URLS)")
+
     p = command("views", cmd_views, "Print the Prometheus series the configured views give "
                 "for an event file (the series budget), per view and in total.")
     p.add_argument("file", help="JSONL file, one event per line (as simulate --out writes)")
     p.add_argument("--families", action="store_true", help="also count series per family")
 
-    p = command("rules", cmd_rules, "Generate the Prometheus recording rules of the configured "
-                "views (alerts/rules/cxpulse-views.rules.yml).")
-    p.add_argument("action", choices=["build"])
+    for name in ("alerts", "rules"):
+        p = command(name, cmd_alerts, "Generate the recording rules, alert rules and "
+                    "Alertmanager config from the data file and alerts/spec.yaml (`rules` is "
+                    "the same command); `alertmanager` renders the deployable Alertmanager "
+                    "config with secrets from the settings.")
+        p.add_argument("action", choices=["build", "alertmanager"])
+        p.add_argument("--check", action="store_true",
+                       help="fail (exit 1) when a committed file differs from what would be "
+                       "generated")
+        p.add_argument("--spec", help="alert spec file (default CXPULSE_ALERT_SPEC_FILE, else "
+                       "alerts/spec.yaml)")
+        p.add_argument("--out", help="build: write rules/*.yml and alertmanager.yml under this "
+                       "folder instead of the repository; alertmanager: the file to write")
+
+    p = command("dashboards", cmd_dashboards, "Build the Grafana boards of dashboards/ into "
+                "dashboards/build/ (one JSON per board, fixed uids; --check fails on drift), "
+                "or render each built board to a PNG from a real Prometheus.")
+    p.add_argument("action", choices=["build", "render"])
     p.add_argument("--check", action="store_true",
-                   help="fail (exit 1) when the file differs from what would be generated")
-    p.add_argument("--out", help="write here instead of alerts/rules/cxpulse-views.rules.yml")
+                   help="build: fail (exit 1) when a committed JSON differs from the build")
+    p.add_argument("--out", help="build: folder for the JSON (default dashboards/build/); "
+                   "render: folder for the PNGs (default docs/boards/)")
+    p.add_argument("--language", choices=["en", "zh"],
+                   help="build: titles in this language (default CXPULSE_DASHBOARD_LANGUAGE)")
+    p.add_argument("--prometheus", help="render: Prometheus base URL, e.g. http://127.0.0.1:9090")
+    p.add_argument("--build-dir", help="render: the built JSON to draw (default dashboards/build/)")
+    p.add_argument("--range-minutes", type=float,
+                   help="render: time range of the graphs (default each board's own)")
+
+    p = command("notify-bridge", cmd_notify_bridge, "Receive Alertmanager webhooks on "
+                "/dingtalk and /feishu and post them as DingTalk and Feishu robot messages.")
+    p.add_argument("--host", help="bind address (default CXPULSE_NOTIFY_BRIDGE_HOST)")
+    p.add_argument("--port", type=int, help="port (default CXPULSE_NOTIFY_BRIDGE_PORT)")
     return parser
 
 

@@ -226,6 +226,9 @@ class ViewSpec(_Section):
     distribution: bool = Field(False, description="Also export score distributions.")
     requires_agent_cut: bool = Field(
         False, description="Only active when CXPULSE_AGENT_CUT is on (agent views).")
+    export: bool = Field(
+        True, description="Serve the view's series on /metrics (and generate its recording "
+                          "rules); false keeps its windows in stage 2 for dives only.")
 
     @model_validator(mode="after")
     def _route_by_own_dimensions(self) -> Self:
@@ -377,7 +380,7 @@ class DataConfig(_Section):
         # Built once: the stream reads these per event or per scrape.
         self._views = tuple(View(name, spec.dimensions, frozenset(spec.groups), spec.max_keys,
                                  spec.counters, spec.distribution, spec.requires_agent_cut,
-                                 spec.route_by)
+                                 spec.route_by, spec.export)
                             for name, spec in self.view_specs.items())
         self._catalogue = MappingProxyType(catalogue(
             Questionnaire(name, q.scale_min, q.scale_max, q.dimensions,

@@ -8,6 +8,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
+    ValidationInfo,
     ValidationError,
     field_validator,
     model_validator,
@@ -125,9 +126,68 @@ class Settings(BaseSettings):
     fcr_window_days: float = Field(7.0, gt=0, description="First-contact-resolution window.")
     agent_cut: bool = Field(False, description="Add the agent to every segment (capped).")
     agent_cap: int = Field(200, ge=1, description="Distinct agents per worker; more become 'other'.")
+    history_urls: list[str] = Field(
+        ["sqlite:///run/history.sqlite"],
+        description="History stores the sink writes every closed window to, JSON list of "
+        "sqlite:///PATH or postgresql://USER@HOST[:PORT]/DB URLs; the first one answers "
+        "/history (docs/history.md).",
+    )
+    history_password: SecretStr | None = Field(
+        None, description="Password for a postgresql:// history store (never in the URL)."
+    )
+    history_topic: str = Field("cx.history", description="Stage 2 -> history sink: closed windows.")
+    history_grace_s: float = Field(
+        900.0, ge=0,
+        description="A window closes when the event-time clock passes its end plus this.",
+    )
+    history_amend_days: float = Field(
+        8.0, gt=0,
+        description="Closed segment days stay amendable (late data, FCR failures) this long "
+        "behind the clock; must exceed the FCR window.",
+    )
+    history_hour_retention_days: float = Field(
+        400.0, gt=0, description="Hour rows (view keys) kept behind the newest hour in the store."
+    )
+    history_day_retention_days: float = Field(
+        1100.0, gt=0, description="Day rows (full segments) kept behind the newest day in the store."
+    )
     config_file: Path | None = Field(
         None, description="The data file: questionnaires, targets, calendar, views "
         "(see below); unset: the default shipped in streams/dataconfig.yaml.",
+    )
+    alert_language: Literal["en", "zh"] = Field(
+        "en", description="Language of alert summaries and descriptions (`cxpulse alerts "
+        "build`) and of the notify bridge's messages: en or zh.",
+    )
+    dashboard_language: Literal["en", "zh"] = Field(
+        "en", description="Language of dashboard titles, panel titles and column names "
+        "(`cxpulse dashboards build` and `render`): en or zh.",
+    )
+    alert_spec_file: Path | None = Field(
+        None, description="The alert spec (objectives, thresholds, routing); unset: "
+        "alerts/spec.yaml.",
+    )
+    alert_wecom_api_secret: SecretStr | None = Field(
+        None, description="WeCom app secret that `cxpulse alerts alertmanager` writes into the "
+        "deployable Alertmanager config; never defaulted, required when a receiver uses WeCom.",
+    )
+    notify_bridge_host: str = Field("127.0.0.1", description="`cxpulse notify-bridge` bind "
+                                    "address (0.0.0.0 in containers).")
+    notify_bridge_port: int = Field(9094, ge=1, le=65535,
+                                    description="`cxpulse notify-bridge` HTTP port.")
+    notify_dingtalk_url: SecretStr | None = Field(
+        None, description="DingTalk robot webhook URL, access_token included; never defaulted, "
+        "required for the bridge's /dingtalk.",
+    )
+    notify_dingtalk_secret: SecretStr | None = Field(
+        None, description="DingTalk robot signing secret (SEC...), when the robot signs.",
+    )
+    notify_feishu_url: SecretStr | None = Field(
+        None, description="Feishu bot webhook URL; never defaulted, required for the bridge's "
+        "/feishu.",
+    )
+    notify_feishu_secret: SecretStr | None = Field(
+        None, description="Feishu bot signing secret, when the bot checks signatures.",
     )
     _data: DataConfig | None = PrivateAttr(None)
 
@@ -145,11 +205,32 @@ class Settings(BaseSettings):
             raise ValueError("CXPULSE_STORE must be memory:// or rocksdb://")
         return value
 
-    @field_validator("config_file")
+    @field_validator("config_file", "alert_spec_file")
     @classmethod
-    def _config_file_exists(cls, value: Path | None) -> Path | None:
+    def _config_file_exists(cls, value: Path | None, info) -> Path | None:
         if value is not None and not value.is_file():
-            raise ValueError(f"CXPULSE_CONFIG_FILE must name an existing file; none at {value}")
+            raise ValueError(f"CXPULSE_{info.field_name.upper()} must name an existing file; "
+                             f"none at {value}")
+        return value
+
+    @field_validator("history_urls")
+    @classmethod
+    def _history_urls(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("CXPULSE_HISTORY_URLS needs at least one store")
+        for url in value:
+            if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+                raise ValueError(f"CXPULSE_HISTORY_URLS: {url!r} is not sqlite:///PATH or "
+                                 "postgresql://USER@HOST/DB")
+        return value
+
+    @field_validator("history_amend_days")
+    @classmethod
+    def _amend_covers_fcr(cls, value: float, info: ValidationInfo) -> float:
+        fcr = info.data.get("fcr_window_days")
+        if fcr is not None and value <= fcr:
+            raise ValueError("CXPULSE_HISTORY_AMEND_DAYS must exceed CXPULSE_FCR_WINDOW_DAYS: "
+                             "an FCR failure amends its contact's day up to that long after")
         return value
 
     @model_validator(mode="after")

@@ -28,6 +28,7 @@ from collections import Counter
 from typing import Any
 
 from metrics.contributions import AgentCap
+from metrics.history import HistoryProjector
 from metrics.views import Projector, View, view_name
 from streams.flushing import current_event_of, drop_revoked, write, written
 from streams.ledger import Ledger, Snapshot, meta_key
@@ -54,7 +55,8 @@ class Stage1:
         self.counters = counters
         self.rules = settings.catalogue_rules()
         self.agents = AgentCap(settings.agent_cut, settings.agent_cap)
-        self.projector = Projector(views.values())
+        # Full segments ride along for the history store's days (streams/history/closing.py).
+        self.projector = HistoryProjector(views.values())
         self.ledgers: dict[int, Ledger] = {}
         self.totals: Counter[tuple[str, str]] = Counter()  # (topic, outcome) since start
         self.active: set[int] = set()
@@ -65,10 +67,12 @@ class Stage1:
 
     def route(self, key: str) -> int:
         """The stage-2 partition of view key ``key``: Kafka's default murmur2 partitioning of
-        the key, or of its ``route_by`` part (metrics/views.py: a journey's stages together)."""
+        the key, or of its ``route_by`` part (metrics/views.py: a journey's stages together).
+        A key of no view (the history's full segments, ``#segment|...``) routes by itself."""
         target = self._routes.get(key)
         if target is None:
-            routed = self._views[view_name(key)].route_key(key)
+            view = self._views.get(view_name(key))
+            routed = key if view is None else view.route_key(key)
             target = self._routes[key] = partition_for_key(routed.encode(), self._targets)
         return target
 

@@ -14,6 +14,10 @@ Each partition admits at most ``max_keys`` keys per view (first come; keys with 
 are admitted on load); the rest fold into the view's ``other`` key. At every flush the part
 publishes immutable copies of its keys' exported windows (streams/serving/windows.py), which
 is all /metrics ever reads.
+
+History (streams/history/closing.py) hooks in at four points: full-segment keys are taken out
+of each partial, applied view-key hours are marked, closed windows are published at the flush
+before its records, and segment day records load and save with the window records.
 """
 
 import json
@@ -27,10 +31,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from metrics.components import Bucket, add_into
 from metrics.dives import Dive, DiveBook
+from metrics.history import ClosedWindow
 from metrics.views import KeyCap, View, view_name
 from metrics.windows import SegmentWindows
 from streams.dives import DiveMonitor
 from streams.flushing import current_event_of, drop_revoked, write, written
+from streams.history.closing import History
 from streams.positions import Positions, is_stale
 from streams.serving.windows import KeyTotals
 from streams.settings import Settings
@@ -96,9 +102,10 @@ class Stage2:
 
     def __init__(self, app: Any, settings: Settings, table: Any, metrics: Stage2Metrics,
                  positions: Positions, views: dict[str, View],
-                 windows: tuple[str, ...], dives: DiveMonitor | None = None,
-                 dive_sink: Any = None) -> None:
+                 windows: tuple[str, ...], history: History | None = None,
+                 dives: DiveMonitor | None = None, dive_sink: Any = None) -> None:
         self.app = app
+        self.history = history   # closed windows for the history store (streams/history/)
         self.dives = dives
         self.dive_sink = dive_sink   # async callable taking the cx.dives records of a flush
         self.views = views
@@ -126,6 +133,8 @@ class Stage2:
     def _load(self, partition: int) -> Part:
         """Read every window record of ``partition`` from the (recovered) table."""
         part = Part(partition, KeyCap(self.views))
+        if self.history is not None:
+            self.history.revoke({partition})
         prefix = f"{partition}|"
         for key, raw in self.table.items():
             name = key.decode()
@@ -136,10 +145,14 @@ class Stage2:
                 saved = json.loads(raw)
                 part.clock, part.next_offset = saved["t"], saved["o"]
                 part.book = DiveBook.from_json(saved.get("d"))
+            elif self.history is not None and self.history.load(partition, view_key, raw):
+                pass
             elif view_name(view_key) in self.views:   # a view since removed stays unread
                 part.keys[view_key] = SegmentWindows.from_json(json.loads(raw))
                 part.cap.admitted.setdefault(view_name(view_key), set()).add(view_key)
         self._publish(part, part.keys)
+        if self.history is not None:
+            self.history.loaded(partition, part.clock)
         return part
 
     async def in_order(self, event: Any) -> bool:
@@ -168,7 +181,10 @@ class Stage2:
             part.clock = value["tick"]
         for partial in value["parts"]:
             source, lo, hi = partial["s"], partial["lo"], partial["hi"]
-            for key, buckets in self._admitted(part, partial["keys"]).items():
+            keys = partial["keys"]
+            if self.history is not None and not part.detached:
+                keys = self.history.take(part.partition, source, lo, hi, keys, part.clock)
+            for key, buckets in self._admitted(part, keys).items():
                 windows = part.keys.get(key)
                 if windows is None:
                     windows = part.keys[key] = SegmentWindows()
@@ -182,6 +198,8 @@ class Stage2:
                                 source, lo, hi, key)
                 self.metrics.expired.inc(result.expired_buckets)
                 part.dirty.add(key)
+                if self.history is not None and not part.detached:
+                    self.history.applied(part.partition, key, buckets)
         part.events.append(event)
         part.last_event = event
         part.next_offset = message.offset + 1
@@ -243,6 +261,10 @@ class Stage2:
                             json.dumps(part.keys[key].to_json()).encode()))
         self._publish(part, part.dirty | moved)
         dive_log = self._judge_dives(part, part.dirty | moved)
+        closed: list[ClosedWindow] = []
+        if self.history is not None:
+            closed, saved = self.history.closing(part.partition, part.keys, part.clock)
+            records.extend((f"{part.partition}|{name}".encode(), value) for name, value in saved)
         # The clock, the offset of the partials these records cover (the restart point) and
         # the dives on, so a restart repeats no start record.
         records.append((f"{part.partition}|{CLOCK}".encode(),
@@ -254,6 +276,8 @@ class Stage2:
         self.metrics.clock.labels(str(part.partition)).set(part.clock)
         try:
             with current_event_of(part.last_event):
+                if closed:   # before the records: a crash publishes them again, never less
+                    await written(await self.history.send(part.partition, closed))
                 await written([write(self.table, part.partition, key, value)
                                for key, value in records])
         finally:
@@ -314,7 +338,10 @@ class Stage2:
 
     async def revoke(self, partitions: set[int]) -> None:
         self.active -= partitions
-        for partition in await drop_revoked(self.parts, partitions):
+        dropped = await drop_revoked(self.parts, partitions)
+        if self.history is not None:
+            self.history.revoke(set(dropped))
+        for partition in dropped:
             try:
                 self.metrics.clock.remove(str(partition))
             except KeyError:

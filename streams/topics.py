@@ -17,12 +17,13 @@ log = logging.getLogger(__name__)
 def topic_names(settings: Settings) -> list[str]:
     """Every topic cxpulse produces to or consumes from (Faust creates its changelogs itself)."""
     return [*settings.source_topics.values(), settings.partials_topic, settings.deadletter_topic,
-            settings.dives_topic]
+            settings.dives_topic, settings.history_topic]
 
 
 def consumed_topics(settings: Settings) -> list[str]:
-    """Topics the worker group reads: the sources (stage 1) and the partials (stage 2)."""
-    return [*settings.source_topics.values(), settings.partials_topic]
+    """Topics the worker group reads: the sources (stage 1), the partials (stage 2) and the
+    closed windows (the history sink)."""
+    return [*settings.source_topics.values(), settings.partials_topic, settings.history_topic]
 
 
 def admin_client(settings: Settings, timeout_s: float = 30.0) -> KafkaAdminClient:

@@ -1,5 +1,7 @@
 """``cxpulse up``: the whole embedded stack in one command, with a live terminal summary."""
 
+import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -49,6 +51,10 @@ def _worker_env(settings: Settings, index: int, options: UpOptions) -> dict[str,
         "CXPULSE_WORKER_ID": f"w{index}",
         "CXPULSE_WEB_PORT": str(options.first_web_port + index - 1),
         "CXPULSE_DATA_DIR": str(options.run_dir / "data"),
+        # The embedded history store lives with the run, unless a store was configured.
+        "CXPULSE_HISTORY_URLS": os.environ.get(
+            "CXPULSE_HISTORY_URLS",
+            json.dumps([f"sqlite:///{(options.run_dir / 'history.sqlite').resolve()}"])),
     }
 
 

@@ -6,6 +6,7 @@ fails with the package to install, never skips.
 """
 
 import glob
+import json
 import re
 import shutil
 import subprocess
@@ -202,14 +203,21 @@ def unknown_settings(env: Mapping[str, str]) -> list[str]:
     )
 
 
+#: Required secrets of the compose file that cxpulse settings take (placeholders for checks).
+DEPLOY_SECRETS = {"POSTGRES_PASSWORD": "set-at-deploy"}
+
+
 def settings_from_env(env: Mapping[str, str]) -> Settings:
     """Validate a service's ``CXPULSE_*`` values (defaults of ``${...}`` applied) as Settings."""
     values = {
-        name.removeprefix(SETTINGS_PREFIX).lower(): resolve(value, {})
+        # Required secrets are given at deploy time; any value checks the rest.
+        name.removeprefix(SETTINGS_PREFIX).lower(): resolve(value, DEPLOY_SECRETS)
         for name, value in env.items()
         if name.startswith(SETTINGS_PREFIX)
     }
-    return Settings(**values)
+    # A list setting comes as JSON, as pydantic-settings reads it from the environment.
+    return Settings(**{name: json.loads(value) if value.startswith("[") else value
+                       for name, value in values.items()})
 
 
 def scrape_targets(prometheus_config: Mapping[str, Any], job: str) -> list[str]:

@@ -9,8 +9,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, generate_latest
-
 from metrics.contributions import SEP
 from metrics.questionnaires import Questionnaire
 from metrics.views import View
@@ -55,16 +53,16 @@ class Budget:
 def budget(report: Report, views: Mapping[str, View], windows: tuple[str, ...],
            questionnaires: Mapping[str, Questionnaire], targets: SurveyTargets) -> Budget:
     """Render every view series of ``report`` once (all workers together) and count it."""
-    registry = CollectorRegistry()
     totals = report_key_totals(report, views.values(), windows)
-    registry.register(WindowCollector(lambda: totals, views, questionnaires, targets))
-    registry.register(report_counters(report, views, questionnaires))
+    rendered = [WindowCollector(lambda: totals, views, questionnaires, targets).families(),
+                report_counters(report, views, questionnaires).families()]
     by_view: Counter[str] = Counter()
     by_family: Counter[str] = Counter()
-    for family in registry.collect():
-        for sample in family.samples:
-            by_view[sample.labels.get("view", "")] += 1
-            by_family[family.name] += 1
+    for families in rendered:
+        for family in families.metrics():
+            for sample in family.samples:
+                by_view[sample.labels.get("view", "")] += 1
+                by_family[family.name] += 1
     keys = Counter(item.key.split(SEP, 1)[0] for item in totals)
     return Budget(by_view, by_family, keys, sum(by_view.values()),
-                  len(generate_latest(registry)))
+                  sum(len(families.text().encode()) for families in rendered))

@@ -14,7 +14,8 @@ from prometheus_client.registry import Collector
 from metrics.components import Bucket, Number, add_into, is_backlog_key
 from metrics.questionnaires import Questionnaire
 from metrics.views import KeyCap, Projector, View, key_labels
-from streams.serving.windows import Families, add_components
+from streams.serving.text import Families, label_text
+from streams.serving.windows import add_components
 
 
 class ViewCounters(Collector):
@@ -22,7 +23,8 @@ class ViewCounters(Collector):
 
     def __init__(self, views: Mapping[str, View],
                  questionnaires: Mapping[str, Questionnaire]) -> None:
-        self.views = {name: view for name, view in views.items() if view.counters}
+        self.views = {name: view for name, view in views.items()
+                      if view.counters and view.export}
         self.questionnaires = questionnaires
         self.projector = Projector(self.views.values())
         self.cap = KeyCap(self.views)
@@ -45,10 +47,14 @@ class ViewCounters(Collector):
             self.sums[key] = merged
 
     def collect(self) -> Iterable[Metric]:
+        return self.families().metrics()
+
+    def families(self) -> Families:
+        """Every counter series, as text lines (the /metrics render path)."""
         families = Families()
         for key, bucket in sorted(list(self.sums.items())):
             labels = key_labels(self.views, key)
-            add_components(families, bucket, labels, self.views[labels["view"]],
+            add_components(families, bucket, label_text(labels), self.views[labels["view"]],
                            self.questionnaires, "cxpulse_", "counter",
                            "since the worker started")
-        return families.all()
+        return families

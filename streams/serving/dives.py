@@ -22,7 +22,7 @@ from prometheus_client.registry import Collector
 
 from metrics.dives import Dive
 from metrics.views import View, key_labels
-from streams.serving.windows import Families
+from streams.serving.text import Families, label_text
 
 HELP = {
     "cxpulse_dive_active": "1 while a dive of this kind is on for the key (docs/dives.md).",
@@ -54,7 +54,8 @@ class DiveCollector(Collector):
 
             def add(name: str, value: float | None, **extra: str) -> None:
                 if value is not None:
-                    families.add(name, HELP[name], "gauge", {**labels, **extra}, value)
+                    families.add(name, HELP[name], "gauge", label_text({**labels, **extra}),
+                                 value)
 
             add("cxpulse_dive_active", float(dive.active))
             add("cxpulse_dive_depth_points", dive.depth)
@@ -64,4 +65,4 @@ class DiveCollector(Collector):
             add("cxpulse_dive_responses", dive.baseline, side="reference")
             add("cxpulse_dive_detector_ratio", dive.statistic)
             add("cxpulse_dive_driver", 1.0, dimension=dive.driver, measure=dive.measure)
-        return families.all()
+        return families.metrics()

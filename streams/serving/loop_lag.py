@@ -8,6 +8,7 @@ they did, such as scrapes).
 """
 
 import asyncio
+import gc
 import time
 from collections import deque
 
@@ -30,6 +31,27 @@ class LoopLag:
             "fetches wait too).", buckets=LAG_BUCKETS_S, registry=registry)
         self.max_s = 0.0
         self.recent: deque[tuple[float, float]] = deque(maxlen=kept)   # (wall time, lag)
+        self.gc_pause = Histogram(
+            "cxpulse_gc_pause_seconds",
+            "Wall time of the garbage collector's runs, by generation. A collection holds the "
+            "interpreter lock: a long one stalls the event loop and the /metrics render alike.",
+            ["generation"], buckets=LAG_BUCKETS_S, registry=registry)
+        self.gc_recent: deque[tuple[float, int, float]] = deque(maxlen=kept)
+        self._gc_started = 0.0
+
+    def watch_gc(self) -> None:
+        """Time every garbage collection (gc.callbacks) from now on."""
+        if self._on_gc not in gc.callbacks:
+            gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+            return
+        pause_s = time.perf_counter() - self._gc_started
+        self.gc_pause.labels(str(info["generation"])).observe(pause_s)
+        if pause_s >= self.log_from_s:
+            self.gc_recent.append((time.time(), info["generation"], pause_s))
 
     def record(self, lag_s: float, at_s: float) -> None:
         """Count one wake-up ``lag_s`` late, observed at wall time ``at_s``."""
@@ -42,6 +64,7 @@ class LoopLag:
     async def run(self) -> None:
         """Probe until cancelled."""
         loop = asyncio.get_running_loop()
+        self.watch_gc()
         while True:
             asked = loop.time()
             await asyncio.sleep(self.interval_s)

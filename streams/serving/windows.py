@@ -29,6 +29,7 @@ from metrics.questionnaires import Questionnaire
 from metrics.surveys import SurveyTargets, box_scores, overall_index
 from metrics.views import OTHER, View, key_labels
 from streams.serving.families import HELP, family_of, is_score_count
+from streams.serving.text import Families, join, label_text
 
 #: Ratio gauges: one owner's figures, never summed across workers (PromQL recording rules
 #: compute the same from the components).
@@ -62,45 +63,46 @@ class KeyTotals:
         return KeyTotals(self.key, windows, backlog)
 
 
-class Families:
-    """Metric families assembled during one collect(); each sample carries its own labels
-    (views differ in their dimension labels, so a family has no fixed label names)."""
-
-    def __init__(self) -> None:
-        self.families: dict[str, Metric] = {}
-
-    def add(self, name: str, help_text: str, kind: str, labels: Mapping[str, str],
-            value: Number, sample_suffix: str = "") -> None:
-        family = self.families.get(name)
-        if family is None:
-            family = self.families[name] = Metric(name, help_text, kind)
-        family.add_sample(name + sample_suffix, dict(labels), value)
-
-    def all(self) -> list[Metric]:
-        return list(self.families.values())
+#: (component key, prefix, when) -> (family name, help, extra label text), or None.
+_COMPONENTS: dict[tuple[str, str, str], tuple[str, str, str] | None] = {}
 
 
-def add_components(families: Families, bucket: Mapping[str, Number], labels: Mapping[str, str],
+def _component(key: str, prefix: str, when: str) -> tuple[str, str, str] | None:
+    """The family of a component key, memoised: the same few hundred keys recur per scrape."""
+    memo = (key, prefix, when)
+    if memo not in _COMPONENTS:
+        found = family_of(key)
+        if found is None:
+            _COMPONENTS[memo] = None
+        else:
+            name, group, extra = found
+            _COMPONENTS[memo] = (prefix + name,
+                                 HELP[group].format(when=when, what=name.split("_", 1)[-1]),
+                                 label_text(extra))
+    return _COMPONENTS[memo]
+
+
+def add_components(families: Families, bucket: Mapping[str, Number], labels: str,
                    view: View, questionnaires: Mapping[str, Questionnaire], prefix: str,
                    kind: str, when: str) -> None:
     """One sample per component of ``bucket`` (score counts only for distribution views),
-    plus the top- and bottom-box counts of every known survey dimension."""
+    plus the top- and bottom-box counts of every known survey dimension; ``labels`` is the
+    label text of the key (and window)."""
     suffix = "_total" if kind == "counter" else ""
     for key, value in bucket.items():
         if not view.distribution and is_score_count(key):
             continue
-        found = family_of(key)
-        if found is None:
-            continue
-        name, group, extra = found
-        help_text = HELP[group].format(when=when, what=name.split("_", 1)[-1])
-        families.add(prefix + name, help_text, kind, {**labels, **extra}, value, suffix)
+        found = _component(key, prefix, when)
+        if found is not None:
+            name, help_text, extra = found
+            families.add(name, help_text, kind, join(labels, extra), value, suffix)
     for questionnaire, dimension in survey_dimensions(bucket):
         known = questionnaires.get(questionnaire)
         if known is None:
             continue
         base = f"surveys/{questionnaire}/{dimension}/score/"
-        dim_labels = {**labels, "questionnaire": questionnaire, "dimension": dimension}
+        dim_labels = join(labels, label_text({"questionnaire": questionnaire,
+                                              "dimension": dimension}))
         for box, top in (("top", True), ("bottom", False)):
             scores = box_scores(known.scale_min, known.scale_max, None, top)
             count = sum(bucket.get(f"{base}{score}", 0) for score in scores)
@@ -126,48 +128,54 @@ class WindowCollector(Collector):
         self.targets = targets
 
     def collect(self) -> Iterable[Metric]:
+        return self.families().metrics()
+
+    def families(self) -> Families:
+        """Every series of the published keys, as text lines (the /metrics render path)."""
         keys: dict[str, KeyTotals] = {}
         for totals in self.source():
-            if totals.key.split("|", 1)[0] not in self.views:
-                continue   # a view removed from the configuration: its old state is not served
+            view = self.views.get(totals.key.split("|", 1)[0])
+            if view is None or not view.export:
+                continue   # a view removed from the configuration, or kept for stage 2 only
             seen = keys.get(totals.key)
             keys[totals.key] = totals if seen is None else seen.merged(totals)
         families = Families()
         for key in sorted(keys):
             self._key(families, keys[key])
-        return families.all()
+        return families
 
     def _key(self, families: Families, totals: KeyTotals) -> None:
         labels = key_labels(self.views, totals.key)
         view = self.views[labels["view"]]
         owned = OTHER not in list(labels.values())[1:]
+        text = label_text(labels)
         for window, bucket in totals.windows.items():
-            window_labels = {**labels, "window": window}
+            window_labels = join(text, label_text({"window": window}))
             add_components(families, bucket, window_labels, view, self.questionnaires,
                            "cxpulse_window_", "gauge", "in the window")
             if owned:
                 self._ratios(families, bucket, window_labels)
         for key, value in sorted(totals.backlog.items()):
             _, kind, field = key.split("/")
+            kind_labels = join(text, label_text({"kind": kind}))
             if field == "opened":
                 families.add("cxpulse_tickets_open",
                              "Open tickets now (backlog), by kind. Sum across workers.",
-                             "gauge", {**labels, "kind": kind}, value)
+                             "gauge", kind_labels, value)
             else:
                 families.add("cxpulse_tickets_open_created_timestamp_seconds_sum",
                              "Sum of creation times of open tickets; mean age = time() - "
                              "this / cxpulse_tickets_open. Sum across workers.",
-                             "gauge", {**labels, "kind": kind}, value)
+                             "gauge", kind_labels, value)
 
-    def _ratios(self, families: Families, bucket: Mapping[str, Number],
-                labels: Mapping[str, str]) -> None:
+    def _ratios(self, families: Families, bucket: Mapping[str, Number], labels: str) -> None:
         """Headline ratios of a key one worker owns whole; the components beside them hold
         the sample (offered calls, first responses, judged complaints, contacts, responses)."""
         def ratio(name: str, help_text: str, value: float | None, **extra: str) -> None:
             assert name in RATIO_FAMILIES
             if value is not None:
                 families.add(name, help_text + " Never sum or average across keys.", "gauge",
-                             {**labels, **extra}, value)
+                             join(labels, label_text(extra)), value)
 
         if any(key.startswith("calls/") for key in bucket):
             calls = call_totals(bucket)
@@ -195,8 +203,8 @@ class WindowCollector(Collector):
                   fcr_figures(bucket)["fcr.rate"])
         self._survey_ratios(families, bucket, labels, ratio)
 
-    def _survey_ratios(self, families: Families, bucket: Mapping[str, Number],
-                       labels: Mapping[str, str], ratio: Callable[..., None]) -> None:
+    def _survey_ratios(self, families: Families, bucket: Mapping[str, Number], labels: str,
+                       ratio: Callable[..., None]) -> None:
         indices: dict[str, list[float]] = {}
         for questionnaire, dimension in survey_dimensions(bucket):
             known = self.questionnaires.get(questionnaire)

@@ -23,16 +23,17 @@ def target(questionnaire: str, dimension: str) -> float:
 def test_the_committed_rules_are_what_the_views_generate():
     expected = render(Settings().configured_views().values(), CATALOGUE, target)
 
-    assert RULES_FILE.read_text() == expected, "run `cxpulse rules build` and commit the file"
+    assert RULES_FILE.read_text() == expected, "run `cxpulse alerts build` and commit the file"
 
 
 def test_check_fails_on_a_drifted_file(tmp_path: Path):
-    drifted = tmp_path / "rules.yml"
-    drifted.write_text(RULES_FILE.read_text().replace("> 0", "> 1", 1))
+    assert main(["rules", "build", "--out", str(tmp_path)]) == 0
+    drifted = tmp_path / "rules" / "cxpulse-views.rules.yml"
+    drifted.write_text(drifted.read_text().replace("> 0", "> 1", 1))
 
-    assert main(["rules", "build", "--check", "--out", str(drifted)]) == 1
-    assert main(["rules", "build", "--out", str(drifted)]) == 0
-    assert main(["rules", "build", "--check", "--out", str(drifted)]) == 0
+    assert main(["rules", "build", "--check", "--out", str(tmp_path)]) == 1
+    assert main(["alerts", "build", "--out", str(tmp_path)]) == 0
+    assert main(["alerts", "build", "--check", "--out", str(tmp_path)]) == 0
 
 
 BUCKET = {"calls/offered": 4, "calls/answered": 3, "calls/answered_within_target": 2,
@@ -70,3 +71,11 @@ def test_gap_rules_follow_per_dimension_targets():
 
     assert [rule["labels"]["target"] for rule in gaps] == ["80", "90"]
     assert 'dimension=~"timeliness"' in gaps[1]["expr"] and "9 *" in gaps[1]["expr"]
+
+
+def test_a_view_not_exported_gets_no_rules():
+    views = [View("region", ("region",), export=False), View("all")]
+
+    text = render(views, CATALOGUE, target)
+
+    assert "cxpulse-view-all" in text and "cxpulse-view-region" not in text

@@ -16,7 +16,8 @@ from streams.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
 COMMANDS = ["up", "broker", "topics", "worker", "simulate", "replay", "dives", "schema", "config",
-            "report", "views", "rules"]
+            "report", "history", "views", "alerts", "rules", "dashboards",
+            "notify-bridge"]
 
 
 @pytest.fixture(autouse=True)

@@ -85,7 +85,7 @@ DEFAULT_VIEWS = [
     View("journey", dimensions=("business_line", "journey_stage"),
          groups=frozenset({"tickets", "surveys"}), route_by=("business_line",)),
     View("region_stage", dimensions=("region", "journey_stage"),
-         groups=frozenset({"tickets", "surveys"})),
+         groups=frozenset({"tickets", "surveys"}), export=False),
     View("agent", dimensions=("agent",), groups=frozenset({"calls"}), max_keys=200,
          requires_agent_cut=True),
 ]

@@ -65,7 +65,24 @@ DEFAULTS = [
     ("fcr_window_days", 7.0),
     ("agent_cut", False),
     ("agent_cap", 200),
+    ("history_urls", ["sqlite:///run/history.sqlite"]),
+    ("history_password", None),
+    ("history_topic", "cx.history"),
+    ("history_grace_s", 900.0),
+    ("history_amend_days", 8.0),
+    ("history_hour_retention_days", 400.0),
+    ("history_day_retention_days", 1100.0),
     ("config_file", None),
+    ("alert_language", "en"),
+    ("dashboard_language", "en"),
+    ("alert_spec_file", None),
+    ("alert_wecom_api_secret", None),
+    ("notify_bridge_host", "127.0.0.1"),
+    ("notify_bridge_port", 9094),
+    ("notify_dingtalk_url", None),
+    ("notify_dingtalk_secret", None),
+    ("notify_feishu_url", None),
+    ("notify_feishu_secret", None),
 ]
 
 
@@ -163,6 +180,8 @@ def test_sasl_pair_error_does_not_echo_the_password(monkeypatch):
         ("CXPULSE_MAX_MESSAGE_BYTES", "1023"),
         ("CXPULSE_DEDUPE_WINDOW_S", "0"),
         ("CXPULSE_CUSTOMERS_MAX_PER_PARTITION", "99"),
+        ("CXPULSE_HISTORY_URLS", '["mysql://db/history"]'),
+        ("CXPULSE_HISTORY_AMEND_DAYS", "7"),
     ],
 )
 def test_out_of_bounds_value_fails_naming_the_field(monkeypatch, variable, value):

@@ -29,7 +29,7 @@ def _stage(sent: list) -> Stage2:
         sent.extend(json.loads(r) for r in records)
 
     stage = Stage2(app, Settings(), Table(), Stage2Metrics(registry),
-                   positions, VIEWS, ("1h",), monitor, sink)
+                   positions, VIEWS, ("1h",), dives=monitor, dive_sink=sink)
     stage.assign({0})
     return stage
 

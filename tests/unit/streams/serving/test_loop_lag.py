@@ -35,3 +35,18 @@ def test_a_blocked_loop_shows_as_lag():
 
     assert probe.max_s >= 0.1
     assert any(lag >= 0.1 for _, lag in probe.recent)
+
+
+def test_garbage_collections_are_timed_by_generation():
+    import gc
+
+    registry = CollectorRegistry()
+    probe = LoopLag(registry, log_from_s=0.0)
+    probe.watch_gc()
+    try:
+        gc.collect(2)
+    finally:
+        gc.callbacks.remove(probe._on_gc)
+
+    assert registry.get_sample_value("cxpulse_gc_pause_seconds_count", {"generation": "2"}) >= 1
+    assert any(generation == 2 for _, generation, _ in probe.gc_recent)

@@ -1,0 +1,1 @@
+"""`cxpulse notify-bridge`: Alertmanager webhooks to DingTalk and Feishu robot messages."""

@@ -1,0 +1,1 @@
+"""History for analysts: closed windows from stage 2, the sink, the store and its queries."""
