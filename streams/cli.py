@@ -212,16 +212,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         console.print(f"wrote {out}")
         return 0
     lines = build(settings, spec, Path(args.out) if args.out else None, args.check)
-    if args.check:
-        if lines:
-            console.print("differ from the data file, the alert spec and the settings: run "
-                          "`cxpulse alerts build` and commit them:\n  " + "\n  ".join(lines),
-                          style="red", markup=False, soft_wrap=True)
-            return 1
-        console.print("generated alerting files are up to date")
-        return 0
-    console.print("wrote\n  " + "\n  ".join(lines), markup=False, soft_wrap=True)
-    return 0
+    return _generated(lines, args.check, "the data file, the alert spec and the settings",
+                      "cxpulse alerts build", "generated alerting files are up to date")
 
 
 def cmd_dashboards(args: argparse.Namespace) -> int:
@@ -243,15 +235,21 @@ def cmd_dashboards(args: argparse.Namespace) -> int:
         return 0
     ctx = Context.from_settings(_settings(args), args.language)
     lines = build(ctx, Path(args.out) if args.out else None, args.check)
-    if args.check:
-        if lines:
-            console.print("differ from what the boards build: run `cxpulse dashboards build` "
-                          "and commit them:\n  " + "\n  ".join(lines),
-                          style="red", markup=False, soft_wrap=True)
-            return 1
-        console.print("built dashboards are up to date")
+    return _generated(lines, args.check, "what the boards build", "cxpulse dashboards build",
+                      "built dashboards are up to date")
+
+
+def _generated(lines: list[str], check: bool, source: str, command: str, ok: str) -> int:
+    """Report a build of generated files: with ``check``, the files that differ from
+    ``source`` (exit 1) or ``ok``; otherwise the files written."""
+    if not check:
+        console.print("wrote\n  " + "\n  ".join(lines), markup=False, soft_wrap=True)
         return 0
-    console.print("wrote\n  " + "\n  ".join(lines), markup=False, soft_wrap=True)
+    if lines:
+        console.print(f"differ from {source}: run `{command}` and commit them:\n  "
+                      + "\n  ".join(lines), style="red", markup=False, soft_wrap=True)
+        return 1
+    console.print(ok)
     return 0
 
 
