@@ -34,7 +34,8 @@ class View:
     ``max_keys`` caps the keys one owner (a stage-2 partition, or a worker's stage-1 counters)
     admits; later keys fold into the ``other`` key, counted. ``counters``: stage-1 counters
     (for ``rate()``) are exported for this view too. ``distribution``: the per-score survey
-    counts are exported (otherwise only top- and bottom-box counts).
+    counts are exported (otherwise only top- and bottom-box counts). ``export``: False keeps the
+    view's windows in stage 2 (for dives and history) without serving them to Prometheus.
     """
 
     name: str
@@ -44,6 +45,9 @@ class View:
     counters: bool = False
     distribution: bool = False
     requires_agent_cut: bool = False
+    #: Dimensions the key is routed by (None: all); keys equal on them share a partition.
+    route_by: tuple[str, ...] | None = None
+    export: bool = True
 
     def __post_init__(self) -> None:
         # Any iterables are accepted (a YAML list, a tuple); stored as a tuple and a frozenset.
@@ -62,6 +66,13 @@ class View:
             raise ConfigError(f"view {self.name}: max_keys must be at least 1")
         object.__setattr__(self, "_positions",
                            tuple(SEGMENT_FIELDS.index(d) for d in self.dimensions))
+        if self.route_by is not None:
+            if not set(self.route_by) <= set(self.dimensions):
+                raise ConfigError(f"view {self.name}: route_by must list its own dimensions")
+            object.__setattr__(self, "route_by", tuple(self.route_by))
+        kept = tuple(i for i, d in enumerate(self.dimensions)
+                     if self.route_by is None or d in self.route_by)
+        object.__setattr__(self, "_route_positions", kept)
 
     def key_of(self, segment: str) -> str:
         """The view key of a full segment key."""
@@ -69,6 +80,14 @@ class View:
             return self.name
         values = segment.split(SEP)
         return SEP.join((self.name, *(values[i] for i in self._positions)))  # type: ignore
+
+    def route_key(self, key: str) -> str:
+        """The part of view key ``key`` that chooses its stage-2 partition: the key itself,
+        or the view name and the ``route_by`` dimensions only."""
+        if self.route_by is None:
+            return key
+        values = key.split(SEP)[1:]
+        return SEP.join((self.name, *(values[i] for i in self._route_positions)))  # type: ignore
 
     def other_key(self) -> str:
         """The key that collects folded keys (``other`` in every dimension)."""

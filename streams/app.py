@@ -11,11 +11,14 @@ from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from metrics.history import DAY_S
+from streams.annotations import Annotator
 from streams.calendar_fallback import CalendarFallbackCollector, calendar_warnings
+from streams.dives import DiveMonitor
 from streams.history.closing import History, HistoryMetrics
 from streams.history.query import QueryError, parse_query, run_query
 from streams.history.sink import Sink, SinkMetrics
 from streams.ingest import IngestContext, ingest_agent
+from streams.serving.dives import DiveCollector
 from streams.serving.counters import ViewCounters
 from streams.serving.ingest import IngestMetrics
 from streams.serving.loop_lag import LoopLag
@@ -100,10 +103,23 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     deadletter = app.topic(settings.deadletter_topic, **raw)
     history_topic = app.topic(settings.history_topic, **raw)
     stage1 = Stage1(app, settings, state, partials, metrics, counters, views)
+    dives_topic = app.topic(settings.dives_topic, **raw)
+    annotator = Annotator.from_settings(settings)
+    measure = data.dive_measure()
+    monitor = None if measure is None else DiveMonitor(
+        views, measure, data.dives.rules(), data.dives.time_views, data.dive_journey_view(),
+        data.journey_list())
+
+    async def log_dives(records: list[bytes]) -> None:
+        # Buffered sends: the producer batches them; a flush never waits on Grafana.
+        for record in records:
+            await dives_topic.send(value=record)
+            annotator.submit(record)
+
     history = History(settings.history_grace_s, settings.history_amend_days * DAY_S,
                       HistoryMetrics(registry), history_topic)
     stage2 = Stage2(app, settings, windows, Stage2Metrics(registry), stage1.positions, views,
-                    settings.exported_windows(), history)
+                    settings.exported_windows(), history, monitor, log_dives)
     dimensions = {name: view.dimensions for name, view in views.items()}
     sink = Sink(app, settings, dimensions, stage1.positions, SinkMetrics(registry))
     ctx = IngestContext(settings, metrics, stage1, deadletter)
@@ -138,6 +154,13 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
         """The whole exposition; runs in a thread, reading only published references."""
         return (generate_latest(registry) + counters.families().text().encode()
                 + window_gauges.families().text().encode())
+
+    def owned_dives() -> Any:
+        actives = {tp.partition for tp in list(app.assignor.assigned_actives())
+                   if tp.topic == settings.partials_topic}
+        return stage2.published_dives(actives)
+
+    registry.register(DiveCollector(owned_dives, views))
     registry.register(CalendarFallbackCollector(stage1.rules.calendar))
     for warning in calendar_warnings(stage1.rules.calendar, date.today()):
         log.warning(warning)

@@ -1,5 +1,5 @@
-"""The ``cxpulse`` command line: broker, topics, worker, simulate, replay, up, schema, report,
-history, views, alerts (rules), dashboards, notify-bridge, config."""
+"""The ``cxpulse`` command line: broker, topics, worker, simulate, replay, up, dives, schema,
+report, history, views, alerts (rules), dashboards, notify-bridge, config."""
 
 import argparse
 import logging
@@ -212,16 +212,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         console.print(f"wrote {out}")
         return 0
     lines = build(settings, spec, Path(args.out) if args.out else None, args.check)
-    if args.check:
-        if lines:
-            console.print("differ from the data file, the alert spec and the settings: run "
-                          "`cxpulse alerts build` and commit them:\n  " + "\n  ".join(lines),
-                          style="red", markup=False, soft_wrap=True)
-            return 1
-        console.print("generated alerting files are up to date")
-        return 0
-    console.print("wrote\n  " + "\n  ".join(lines), markup=False, soft_wrap=True)
-    return 0
+    return _generated(lines, args.check, "the data file, the alert spec and the settings",
+                      "cxpulse alerts build", "generated alerting files are up to date")
 
 
 def cmd_dashboards(args: argparse.Namespace) -> int:
@@ -246,15 +238,21 @@ def cmd_dashboards(args: argparse.Namespace) -> int:
         return 0
     ctx = Context.from_settings(_settings(args), args.language)
     lines = build(ctx, Path(args.out) if args.out else None, args.check)
-    if args.check:
-        if lines:
-            console.print("differ from what the boards build: run `cxpulse dashboards build` "
-                          "and commit them:\n  " + "\n  ".join(lines),
-                          style="red", markup=False, soft_wrap=True)
-            return 1
-        console.print("built dashboards are up to date")
+    return _generated(lines, args.check, "what the boards build", "cxpulse dashboards build",
+                      "built dashboards are up to date")
+
+
+def _generated(lines: list[str], check: bool, source: str, command: str, ok: str) -> int:
+    """Report a build of generated files: with ``check``, the files that differ from
+    ``source`` (exit 1) or ``ok``; otherwise the files written."""
+    if not check:
+        console.print("wrote\n  " + "\n  ".join(lines), markup=False, soft_wrap=True)
         return 0
-    console.print("wrote\n  " + "\n  ".join(lines), markup=False, soft_wrap=True)
+    if lines:
+        console.print(f"differ from {source}: run `{command}` and commit them:\n  "
+                      + "\n  ".join(lines), style="red", markup=False, soft_wrap=True)
+        return 1
+    console.print(ok)
     return 0
 
 
@@ -283,6 +281,20 @@ def cmd_up(args: argparse.Namespace) -> int:
         duration_s=args.duration_s, monitoring=not args.no_monitoring,
     )
     return run_up(options, Console())
+
+
+def cmd_dives(args: argparse.Namespace) -> int:
+    """List the dives on now and those ended recently, from the cx.dives log."""
+    from streams.dive_log import describe, fold, read_log
+
+    current, recent = fold(read_log(_settings(args)), args.recent_hours * 3600)
+    print(f"{len(current)} dive(s) on")
+    for record in current:
+        print("  " + describe(record))
+    print(f"{len(recent)} ended in the last {args.recent_hours:g} h of event time")
+    for record in recent:
+        print("  " + describe(record))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -364,6 +376,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="send lines that fail validation as they are (to test rejection)")
     p.add_argument("--invalid-topic", default=None,
                    help="topic for invalid lines with no usable type (default: calls topic)")
+
+    p = command("dives", cmd_dives, "List the dives on now and those that ended recently, "
+                "from the dive log topic (docs/dives.md).")
+    p.add_argument("--broker-url", help="kafka://host:port (default CXPULSE_BROKER_URL)")
+    p.add_argument("--recent-hours", type=float, default=24.0,
+                   help="show dives that ended within this much event time (default 24)")
 
     p = command("schema", cmd_schema, "Export the JSON Schema of the event contract and of "
                 "the data file (dataconfig.schema.json).")

@@ -29,6 +29,8 @@ from pydantic_core import PydanticCustomError
 
 from metrics.business_hours import BusinessCalendar
 from metrics.calls import DEFAULT_TARGET_RINGS, CallRules
+from metrics.dives import DiveRules, Measure
+from metrics.journeys import Journey
 from metrics.contributions import SEGMENT_FIELDS
 from metrics.events.base import Label
 from metrics.events.surveys import Dimension
@@ -217,9 +219,22 @@ class ViewSpec(_Section):
     max_keys: int = Field(DEFAULT_MAX_KEYS, ge=1,
                           description="Distinct keys per worker; more fold into 'other'.")
     counters: bool = Field(False, description="Also export stage-1 counters (for rate()).")
+    route_by: Annotated[tuple[SegmentField, ...], AfterValidator(_unique)] | None = Field(
+        None, description="Route keys by these dimensions only, so keys that share them live "
+                          "in one stage-2 partition (the journey view: a business line's "
+                          "stages are compared in one place). None: every dimension.")
     distribution: bool = Field(False, description="Also export score distributions.")
     requires_agent_cut: bool = Field(
         False, description="Only active when CXPULSE_AGENT_CUT is on (agent views).")
+    export: bool = Field(
+        True, description="Serve the view's series on /metrics (and generate its recording "
+                          "rules); false keeps its windows in stage 2 for dives only.")
+
+    @model_validator(mode="after")
+    def _route_by_own_dimensions(self) -> Self:
+        if self.route_by is not None and not set(self.route_by) <= set(self.dimensions):
+            raise PydanticCustomError("route_by", "route_by must list dimensions of the view")
+        return self
 
     @model_validator(mode="after")
     def _agent_needs_the_cut(self) -> Self:
@@ -228,6 +243,67 @@ class ViewSpec(_Section):
                 "agent_view", "a view by agent needs requires_agent_cut: true (without the "
                 "agent cut every event's agent is 'all')")
         return self
+
+
+class JourneySpec(_Section):
+    """A customer journey: the business lines it describes, its stages in order, and an
+    optional benchmark index (100 points) per stage, e.g. a survey database's average."""
+
+    business_lines: Annotated[tuple[Label, ...], AfterValidator(_unique)] = Field(
+        min_length=1, description="Business lines whose stages follow this journey.")
+    stages: Annotated[tuple[Label, ...], AfterValidator(_unique)] = Field(
+        min_length=2, description="Journey stages in the order a customer meets them.")
+    benchmarks: dict[Label, Target] = Field(
+        default_factory=dict, description="Stage -> benchmark index on 100 points.")
+
+    @model_validator(mode="after")
+    def _benchmarks_of_stages(self) -> Self:
+        unknown = sorted(set(self.benchmarks) - set(self.stages))
+        if unknown:
+            raise PydanticCustomError("unknown_stage", "benchmarks for stages not in stages: "
+                                      "{unknown}", {"unknown": ", ".join(unknown)})
+        return self
+
+
+class DiveMeasureSpec(_Section):
+    """The survey item dives are judged on."""
+
+    questionnaire: Label = Field("after_sales_10", description="Questionnaire id.")
+    dimension: Dimension = Field("overall", description="Its headline dimension.")
+
+
+class DivesSpec(_Section):
+    """Dive detection (docs/dives.md): what is judged, where, and how strictly."""
+
+    measure: DiveMeasureSpec = Field(default_factory=DiveMeasureSpec)
+    time_views: Annotated[tuple[ViewName, ...], AfterValidator(_unique)] = Field(
+        ("all", "region", "region_stage", "journey"),
+        description="Views whose keys get time dives.")
+    journey_view: ViewName | None = Field(
+        "journey", description="The view of business_line + journey_stage that journey dives "
+                               "read; None: no journey dives.")
+    journey_min_points: float = Field(5.0, gt=0, le=100, description="Points below the "
+                                      "previous stage or benchmark before a stage dives.")
+    journey_alpha: float = Field(0.01, gt=0, lt=0.5, description="One-sided significance "
+                                 "level of a journey dive.")
+    journey_min_responses: int = Field(100, ge=2, description="Responses a stage (and the "
+                                       "previous stage) needs before it may dive.")
+    journey_window: WindowName = Field("7d", description="Window the journey curve is drawn on.")
+    design_points: float = Field(5.0, gt=0, le=50, description="Smallest sustained fall "
+                                 "(points) the time detector is tuned to catch.")
+    target_run_days: float = Field(365.0, gt=1, description="In-control run length per view key "
+                                   "(days between false alarms) the threshold is set from.")
+    step_minutes: int = Field(10, ge=1, le=60, description="Time detector step.")
+    span_hours: int = Field(12, ge=1, le=23, description="Hours the detector runs over.")
+    baseline_days: int = Field(7, ge=1, le=29, description="Baseline length before the span.")
+    recent_hours: int = Field(3, ge=1, le=23, description="Recent side when no dive is on.")
+    min_responses: int = Field(30, ge=2, description="Responses the recent side needs.")
+    min_baseline: int = Field(300, ge=2, description="Responses the baseline needs.")
+    shrink_responses: int = Field(200, ge=0, description="Pulls an hour of the day's baseline "
+                                  "mean towards the whole baseline's: weight n / (n + this).")
+
+    def rules(self) -> DiveRules:
+        return DiveRules(**self.model_dump(exclude={"measure", "time_views", "journey_view"}))
 
 
 class DataConfig(_Section):
@@ -242,6 +318,9 @@ class DataConfig(_Section):
         DEFAULT_WINDOWS, min_length=1, description="Live windows exported to Prometheus.")
     view_specs: dict[ViewName, ViewSpec] = Field(
         alias="views", min_length=1, description="View name -> view.")
+    journeys: dict[Label, JourneySpec] = Field(
+        default_factory=dict, description="Journey name -> its lines, stages and benchmarks.")
+    dives: DivesSpec = Field(default_factory=DivesSpec)
     _views: tuple[View, ...] = PrivateAttr(())
     _catalogue: Mapping[str, Questionnaire] = PrivateAttr(default_factory=dict)
 
@@ -263,10 +342,45 @@ class DataConfig(_Section):
                                       {"problems": "\n".join(problems)})
         return self
 
+    @model_validator(mode="after")
+    def _dives_name_known_things(self) -> Self:
+        # Without a dives section the defaults apply where they fit (a file without the
+        # measure's questionnaire has no dives; views it lacks are skipped).
+        if "dives" not in self.model_fields_set:
+            return self
+        problems = []
+        measure = self.dives.measure
+        known = self.questionnaires.get(measure.questionnaire)
+        if known is None:
+            problems.append(f"dives.measure.questionnaire: {measure.questionnaire} is not a "
+                            f"questionnaire of this file")
+        elif measure.dimension not in known.dimensions:
+            problems.append(f"dives.measure.dimension: {measure.dimension} is not a dimension "
+                            f"of {measure.questionnaire}")
+        problems += [f"dives.time_views: {name} is not a view of this file"
+                     for name in self.dives.time_views if name not in self.view_specs]
+        journey_view = self.dives.journey_view
+        if journey_view is not None:
+            spec = self.view_specs.get(journey_view)
+            if spec is None or set(spec.dimensions) != {"business_line", "journey_stage"}:
+                problems.append(f"dives.journey_view: {journey_view} must be a view of exactly "
+                                f"business_line and journey_stage")
+            elif tuple(spec.route_by or ()) != ("business_line",):
+                problems.append(f"views.{journey_view}.route_by must be [business_line], so a "
+                                f"line's stages meet in one stage-2 partition")
+        lines = [line for journey in self.journeys.values() for line in journey.business_lines]
+        twice = sorted({line for line in lines if lines.count(line) > 1})
+        if twice:
+            problems.append(f"journeys: business lines in more than one journey: {twice}")
+        if problems:
+            raise PydanticCustomError("dives", "{problems}", {"problems": "\n".join(problems)})
+        return self
+
     def model_post_init(self, context: object) -> None:
         # Built once: the stream reads these per event or per scrape.
         self._views = tuple(View(name, spec.dimensions, frozenset(spec.groups), spec.max_keys,
-                                 spec.counters, spec.distribution, spec.requires_agent_cut)
+                                 spec.counters, spec.distribution, spec.requires_agent_cut,
+                                 spec.route_by, spec.export)
                             for name, spec in self.view_specs.items())
         self._catalogue = MappingProxyType(catalogue(
             Questionnaire(name, q.scale_min, q.scale_max, q.dimensions,
@@ -285,6 +399,29 @@ class DataConfig(_Section):
     def catalogue(self) -> Mapping[str, Questionnaire]:
         """Questionnaire id -> Questionnaire (read-only), what surveys are checked against."""
         return self._catalogue
+
+    def dive_journey_view(self) -> str | None:
+        """The journey view dives read, when it exists and is routed by business line."""
+        name = self.dives.journey_view
+        spec = self.view_specs.get(name) if name is not None else None
+        if spec is None or tuple(spec.route_by or ()) != ("business_line",):
+            return None
+        return name
+
+    def journey_list(self) -> tuple[Journey, ...]:
+        """The configured journeys, as the pure objects metrics/journeys.py takes."""
+        return tuple(Journey(name, spec.business_lines, spec.stages, dict(spec.benchmarks))
+                     for name, spec in self.journeys.items())
+
+    def dive_measure(self) -> Measure | None:
+        """The survey item dives judge, with its scale and the candidate driver dimensions;
+        None when the file has no such questionnaire dimension (no dives)."""
+        spec = self.dives.measure
+        known = self.questionnaires.get(spec.questionnaire)
+        if known is None or spec.dimension not in known.dimensions:
+            return None
+        return Measure(spec.questionnaire, spec.dimension, known.scale_min, known.scale_max,
+                       tuple(d for d in known.dimensions if d != spec.dimension))
 
     def call_rules(self, cadence_s: float, short_abandon_s: float) -> CallRules:
         """The call formula parameters: ring targets from the file, timings from settings."""

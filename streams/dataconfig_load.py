@@ -152,6 +152,12 @@ def summary(config: DataConfig, source: Path, today: date) -> list[str]:
         f"{', '.join(map(str, cal.schedule_years)) or 'none'}",
         f"windows: {', '.join(config.windows)}",
         f"views: {views}",
+        "journeys: " + (", ".join(
+            f"{name} ({len(j.stages)} stages, {len(j.benchmarks)} benchmarks; "
+            f"{', '.join(j.business_lines)})" for name, j in config.journeys.items()) or "none"),
+        f"dives: {config.dives.measure.questionnaire}/{config.dives.measure.dimension}, "
+        f"time dives on {', '.join(config.dives.time_views)}, journey dives on "
+        f"{config.dive_journey_view() or 'none'}",
     ]
     return lines + [f"warning: {w}" for w in calendar_warnings(cal.business_calendar(), today)]
 

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         description="Max bytes fetched per partition per request (large envelopes need room).",
     )
     partials_topic: str = Field("cx.partials", description="Stage 1 -> stage 2 partial aggregates.")
+    dives_topic: str = Field("cx.dives", description="Dive log: one record at each start and end.")
+    grafana_url: str | None = Field(
+        None, description="Grafana base URL for dive annotations; with grafana_token, turns "
+                          "them on (off by default).")
+    grafana_token: SecretStr | None = Field(
+        None, description="Grafana service-account token for dive annotations (never defaulted).")
     flush_interval_s: float = Field(
         1.0, gt=0, le=60,
         description="Stage 1 flushes state and partials (and acks) at least this often.",

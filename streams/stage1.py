@@ -29,7 +29,7 @@ from typing import Any
 
 from metrics.contributions import AgentCap
 from metrics.history import HistoryProjector
-from metrics.views import View
+from metrics.views import Projector, View, view_name
 from streams.flushing import current_event_of, drop_revoked, write, written
 from streams.ledger import Ledger, Snapshot, meta_key
 from streams.positions import Positions, is_stale
@@ -63,12 +63,17 @@ class Stage1:
         self._routes: dict[str, int] = {}
         self.positions = Positions(app, metrics.source_seeks, metrics.source_skipped)
         self._targets = list(range(settings.topic_partitions))
+        self._views = views
 
     def route(self, key: str) -> int:
-        """The stage-2 partition of view key ``key`` (Kafka's default murmur2 partitioning)."""
+        """The stage-2 partition of view key ``key``: Kafka's default murmur2 partitioning of
+        the key, or of its ``route_by`` part (metrics/views.py: a journey's stages together).
+        A key of no view (the history's full segments, ``#segment|...``) routes by itself."""
         target = self._routes.get(key)
         if target is None:
-            target = self._routes[key] = partition_for_key(key.encode(), self._targets)
+            view = self._views.get(view_name(key))
+            routed = key if view is None else view.route_key(key)
+            target = self._routes[key] = partition_for_key(routed.encode(), self._targets)
         return target
 
     def assign(self, partitions: set[int]) -> None:

@@ -30,9 +30,11 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from metrics.components import Bucket, add_into
+from metrics.dives import Dive, DiveBook
 from metrics.history import ClosedWindow
 from metrics.views import KeyCap, View, view_name
 from metrics.windows import SegmentWindows
+from streams.dives import DiveMonitor
 from streams.flushing import current_event_of, drop_revoked, write, written
 from streams.history.closing import History
 from streams.positions import Positions, is_stale
@@ -90,6 +92,9 @@ class Part:
     detached: bool = False   # its partition was revoked: never flushed
     next_offset: int | None = None   # the cx.partials offset needed next (saved with clock)
     started: bool = False    # a message was handled since the part was loaded
+    book: DiveBook = field(default_factory=DiveBook)     # dives on (saved with the clock)
+    dives: dict[str, Dive] = field(default_factory=dict)  # replaced whole, never changed
+    dive_step: int = 0       # the detector step the dives were last judged at
 
 
 class Stage2:
@@ -97,9 +102,12 @@ class Stage2:
 
     def __init__(self, app: Any, settings: Settings, table: Any, metrics: Stage2Metrics,
                  positions: Positions, views: dict[str, View],
-                 windows: tuple[str, ...], history: History | None = None) -> None:
+                 windows: tuple[str, ...], history: History | None = None,
+                 dives: DiveMonitor | None = None, dive_sink: Any = None) -> None:
         self.app = app
         self.history = history   # closed windows for the history store (streams/history/)
+        self.dives = dives
+        self.dive_sink = dive_sink   # async callable taking the cx.dives records of a flush
         self.views = views
         self.windows = windows   # the windows /metrics exports
         self.positions = positions
@@ -136,6 +144,7 @@ class Stage2:
             if view_key == CLOCK:
                 saved = json.loads(raw)
                 part.clock, part.next_offset = saved["t"], saved["o"]
+                part.book = DiveBook.from_json(saved.get("d"))
             elif self.history is not None and self.history.load(partition, view_key, raw):
                 pass
             elif view_name(view_key) in self.views:   # a view since removed stays unread
@@ -251,13 +260,16 @@ class Stage2:
             records.append((f"{part.partition}|{key}".encode(),
                             json.dumps(part.keys[key].to_json()).encode()))
         self._publish(part, part.dirty | moved)
+        dive_log = self._judge_dives(part, part.dirty | moved)
         closed: list[ClosedWindow] = []
         if self.history is not None:
             closed, saved = self.history.closing(part.partition, part.keys, part.clock)
             records.extend((f"{part.partition}|{name}".encode(), value) for name, value in saved)
-        # The clock and the offset of the partials these records cover (the restart point).
+        # The clock, the offset of the partials these records cover (the restart point) and
+        # the dives on, so a restart repeats no start record.
         records.append((f"{part.partition}|{CLOCK}".encode(),
-                        json.dumps({"t": part.clock, "o": part.next_offset}).encode()))
+                        json.dumps({"t": part.clock, "o": part.next_offset,
+                                    "d": part.book.to_json()}).encode()))
         events, part.events = part.events, []
         part.dirty = set()
         part.flushing = True
@@ -271,9 +283,39 @@ class Stage2:
         finally:
             part.flushing = False
             part.flushed_at = time.monotonic()
+        if dive_log and self.dive_sink is not None:
+            await self.dive_sink(dive_log)
         if self.parts.get(part.partition) is part:
             for item in events:
                 item.ack()
+
+    def _judge_dives(self, part: Part, changed: set[str]) -> list[bytes]:
+        """Judge the part's dives (streams/dives.py): every key when its clock entered a new
+        detector step, else the keys that changed (data can trail the clock, which is the
+        newest event time of any source partition). Returns the dive-log records of dives that
+        started or ended."""
+        if self.dives is None:
+            return []
+        every = self.dives.due(part.dive_step, part.clock)
+        if not every and not changed:
+            return []
+        part.dive_step = self.dives.step_of(part.clock)
+        try:
+            found = self.dives.evaluate(part.keys, None if every else changed)
+        except Exception:  # a detector fault must never stop the windows
+            log.exception("dive evaluation failed in partition %d", part.partition)
+            return []
+        records = self.dives.log_records(part.book, found, part.clock)
+        part.dives = found if every else {**part.dives, **found}
+        return records
+
+    def published_dives(self, partitions: set[int]) -> Iterator[Dive]:
+        """The latest judged dives of ``partitions``; safe from any thread."""
+        parts = dict(self.parts)
+        for partition in sorted(partitions):
+            part = parts.get(partition)
+            if part is not None and not part.detached:
+                yield from list(part.dives.values())
 
     def load_assigned(self) -> None:
         """Timer: load the parts of assigned partitions no partial has reached yet, so an idle

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 def topic_names(settings: Settings) -> list[str]:
     """Every topic cxpulse produces to or consumes from (Faust creates its changelogs itself)."""
     return [*settings.source_topics.values(), settings.partials_topic, settings.deadletter_topic,
-            settings.history_topic]
+            settings.dives_topic, settings.history_topic]
 
 
 def consumed_topics(settings: Settings) -> list[str]:

@@ -23,7 +23,8 @@ class ViewCounters(Collector):
 
     def __init__(self, views: Mapping[str, View],
                  questionnaires: Mapping[str, Questionnaire]) -> None:
-        self.views = {name: view for name, view in views.items() if view.counters}
+        self.views = {name: view for name, view in views.items()
+                      if view.counters and view.export}
         self.questionnaires = questionnaires
         self.projector = Projector(self.views.values())
         self.cap = KeyCap(self.views)

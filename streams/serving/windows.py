@@ -134,8 +134,9 @@ class WindowCollector(Collector):
         """Every series of the published keys, as text lines (the /metrics render path)."""
         keys: dict[str, KeyTotals] = {}
         for totals in self.source():
-            if totals.key.split("|", 1)[0] not in self.views:
-                continue   # a view removed from the configuration: its old state is not served
+            view = self.views.get(totals.key.split("|", 1)[0])
+            if view is None or not view.export:
+                continue   # a view removed from the configuration, or kept for stage 2 only
             seen = keys.get(totals.key)
             keys[totals.key] = totals if seen is None else seen.merged(totals)
         families = Families()

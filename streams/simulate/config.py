@@ -44,6 +44,8 @@ class SimulatorConfig(BaseModel):
     )
     regions: list[Label] = Field(["north", "east", "south", "west"], min_length=1)
     business_lines: list[Label] = Field(["residential", "commercial", "equipment"], min_length=1)
+    business_line_weights: dict[Label, float] | None = Field(
+        None, description="Relative share of customers per business line; None: equal.")
     journey_stages: list[Label] = Field(list(JOURNEY_STAGES), min_length=1)
     stage_weights: dict[Label, float] = Field(
         {"awareness": 0.5, "selection": 0.8, "purchase": 1.0, "handover": 0.8, "usage": 2.0,

@@ -32,6 +32,7 @@ class _Rule(NamedTuple):
     until_ms: float
     conditions: tuple[tuple[int, str], ...]
     factors: Factors
+    ramp_ms: float = 0.0
 
 
 class Effects:
@@ -76,6 +77,7 @@ class Effects:
                 tuple(conditions),
                 Factors(effect.response_delay_factor, effect.wait_factor,
                         effect.abandon_factor, effect.satisfaction_shift),
+                effect.ramp_minutes * MS_PER_MINUTE,
             ))
         self._rules = tuple(rules)
 
@@ -95,7 +97,7 @@ class Effects:
         shift = 0.0
         # A plain loop: all() over a generator costs more than the rest of this method.
         matched = False
-        for from_ms, until_ms, conditions, factors in self._rules:
+        for from_ms, until_ms, conditions, factors, ramp_ms in self._rules:
             if not from_ms <= t_ms < until_ms:
                 continue
             for position, value in conditions:
@@ -106,5 +108,8 @@ class Effects:
                 delay *= factors.response_delay
                 wait *= factors.wait
                 abandon *= factors.abandon
-                shift += factors.satisfaction_shift
+                if ramp_ms and t_ms - from_ms < ramp_ms:
+                    shift += factors.satisfaction_shift * (t_ms - from_ms) / ramp_ms
+                else:
+                    shift += factors.satisfaction_shift
         return Factors(delay, wait, abandon, shift) if matched else NEUTRAL

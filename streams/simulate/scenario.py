@@ -53,6 +53,10 @@ class Effect(BaseModel):
         0.0, ge=-9, le=9,
         description="Points on the 10-point scale added to every score; scaled for 5 points.",
     )
+    ramp_minutes: float = Field(
+        0.0, ge=0, description="The shift grows linearly from 0 to its full size over this "
+                               "many minutes after from_minute (a slow slide); 0: at once.",
+    )
 
     @model_validator(mode="after")
     def _meaningful(self) -> Self:

@@ -167,7 +167,7 @@ class _CustomerPool:
     """Customers made on first contact, each from its own seeded stream: a customer's fields
     depend only on the seed and its index, never on the order in which the run meets them."""
 
-    __slots__ = ("_seed", "_start_day", "_tiers", "_regions", "_business_lines", "_made",
+    __slots__ = ("_seed", "_start_day", "_tiers", "_regions", "_business_lines", "_line_edges", "_made",
                  "_since")
 
     def __init__(self, config: SimulatorConfig, start_ms: int) -> None:
@@ -177,6 +177,15 @@ class _CustomerPool:
         self._tiers = Picker(config.value_tier_weights)
         self._regions = config.regions
         self._business_lines = config.business_lines
+        weights = config.business_line_weights
+        # Cumulative shares, or None for equal lines (the draw every earlier run made).
+        self._line_edges: list[float] | None = None
+        if weights is not None:
+            total = sum(weights.get(line, 1.0) for line in config.business_lines)
+            running, self._line_edges = 0.0, []
+            for line in config.business_lines:
+                running += weights.get(line, 1.0) / total
+                self._line_edges.append(running)
         self._made: list[Customer | None] = [None] * config.customers
         self._since: dict[int, str] = {}
 
@@ -185,6 +194,14 @@ class _CustomerPool:
         if customer is None:
             customer = self._made[index] = self._make(index)
         return customer
+
+    def _line(self, u: float) -> str:
+        if self._line_edges is None:
+            return self._business_lines[int(u * len(self._business_lines))]
+        for line, edge in zip(self._business_lines, self._line_edges):
+            if u < edge:
+                return line
+        return self._business_lines[-1]
 
     def _make(self, index: int) -> Customer:
         rng = random.Random(f"{self._seed}/customer/{index}")
@@ -204,6 +221,6 @@ class _CustomerPool:
             since=since,
             tier=self._tiers.pick(rng),
             region=self._regions[int(rng.random() * len(self._regions))],
-            business_line=self._business_lines[int(rng.random() * len(self._business_lines))],
+            business_line=self._line(rng.random()),
             assets=1 + int(rng.random() * 3),
         )

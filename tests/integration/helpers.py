@@ -1,12 +1,15 @@
 """Waiting and reading helpers for integration tests (real broker, real workers)."""
 
 import json
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from kafka import KafkaConsumer
 
+from streams.processes import Child, free_port
 from streams.scrape import scrape, total
 
 T = TypeVar("T")
@@ -71,3 +74,17 @@ def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 30.
 def dead_letters(bootstrap: str, topic: str, expected: int) -> list[dict[str, Any]]:
     """Decoded dead-letter values."""
     return [json.loads(r.value) for r in read_topic(bootstrap, topic, expected)]
+
+
+def worker_pair(broker_url: str, folder: Path) -> tuple[list[Child], list[int]]:
+    """Start two real workers (w1, w2) on free ports for a module's shared stack; the caller
+    waits for them and stops them."""
+    children, ports = [], [free_port(), free_port()]
+    for index, port in enumerate(ports, start=1):
+        children.append(Child(f"worker w{index}", [sys.executable, "-m", "streams.cli", "worker"],
+                              folder / f"worker-{index}.log",
+                              {"CXPULSE_BROKER_URL": broker_url,
+                               "CXPULSE_WORKER_ID": f"w{index}",
+                               "CXPULSE_WEB_PORT": str(port),
+                               "CXPULSE_DATA_DIR": str(folder / "data")}).start())
+    return children, ports

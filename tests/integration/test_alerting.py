@@ -36,7 +36,7 @@ from streams.monitoring import (
 from streams.processes import Child, free_port, wait_http
 from streams.settings import Settings
 from streams.topics import create_topics
-from tests.integration.helpers import wait_until
+from tests.integration.helpers import wait_until, worker_pair
 
 pytestmark = pytest.mark.integration
 SPEEDUP = 10.0
@@ -112,14 +112,8 @@ def stack(tmp_path_factory):
     try:
         create_topics(Settings(broker_url=broker.url))
         cli = [sys.executable, "-m", "streams.cli"]
-        ports = [free_port(), free_port()]
-        for index, port in enumerate(ports, start=1):
-            children.append(Child(f"worker w{index}", [*cli, "worker"],
-                                  folder / f"worker-{index}.log",
-                                  {"CXPULSE_BROKER_URL": broker.url,
-                                   "CXPULSE_WORKER_ID": f"w{index}",
-                                   "CXPULSE_WEB_PORT": str(port),
-                                   "CXPULSE_DATA_DIR": str(folder / "data")}).start())
+        workers, ports = worker_pair(broker.url, folder)
+        children.extend(workers)
         bridge_port = free_port()
         children.append(Child("bridge", [*cli, "notify-bridge", "--port", str(bridge_port)],
                               folder / "bridge.log", {

@@ -21,7 +21,7 @@ from streams.monitoring import PROMETHEUS_CANDIDATES, find_binary, prometheus_co
 from streams.processes import Child, free_port, wait_http
 from streams.settings import Settings
 from streams.topics import create_topics
-from tests.integration.helpers import wait_until
+from tests.integration.helpers import wait_until, worker_pair
 
 pytestmark = pytest.mark.integration
 SPEEDUP, RATE, EVENT_MINUTES = 60.0, 3.0, 180
@@ -50,14 +50,8 @@ def stack(tmp_path_factory):
     try:
         create_topics(Settings(broker_url=broker.url))
         cli = [sys.executable, "-m", "streams.cli"]
-        ports = [free_port(), free_port()]
-        for index, port in enumerate(ports, start=1):
-            children.append(Child(f"worker w{index}", [*cli, "worker"],
-                                  folder / f"worker-{index}.log",
-                                  {"CXPULSE_BROKER_URL": broker.url,
-                                   "CXPULSE_WORKER_ID": f"w{index}",
-                                   "CXPULSE_WEB_PORT": str(port),
-                                   "CXPULSE_DATA_DIR": str(folder / "data")}).start())
+        workers, ports = worker_pair(broker.url, folder)
+        children.extend(workers)
         for child, port in zip(children, ports):
             wait_http(f"http://127.0.0.1:{port}/metrics", 60, child)
         binary = find_binary(PROMETHEUS_CANDIDATES)

@@ -71,3 +71,11 @@ def test_gap_rules_follow_per_dimension_targets():
 
     assert [rule["labels"]["target"] for rule in gaps] == ["80", "90"]
     assert 'dimension=~"timeliness"' in gaps[1]["expr"] and "9 *" in gaps[1]["expr"]
+
+
+def test_a_view_not_exported_gets_no_rules():
+    views = [View("region", ("region",), export=False), View("all")]
+
+    text = render(views, CATALOGUE, target)
+
+    assert "cxpulse-view-all" in text and "cxpulse-view-region" not in text

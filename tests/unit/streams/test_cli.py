@@ -15,7 +15,7 @@ from streams.dataconfig_load import DEFAULT_FILE, SCHEMA_FILE_NAME, render_schem
 from streams.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
-COMMANDS = ["up", "broker", "topics", "worker", "simulate", "replay", "schema", "config",
+COMMANDS = ["up", "broker", "topics", "worker", "simulate", "replay", "dives", "schema", "config",
             "report", "history", "views", "alerts", "rules", "dashboards",
             "notify-bridge"]
 
@@ -152,7 +152,9 @@ def test_config_check_of_the_default_file_prints_a_summary(capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert out.startswith(f"OK: {DEFAULT_FILE}\n")
-    assert "views: all, region, queue, channel, journey, agent (agent cut only)" in out
+    assert ("views: all, region, queue, channel, journey, region_stage, agent (agent cut only)"
+            in out)
+    assert "journeys: equipment_after_sales (6 stages, 5 benchmarks; equipment)" in out
 
 
 @pytest.mark.parametrize(

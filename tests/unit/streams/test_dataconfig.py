@@ -83,7 +83,9 @@ DEFAULT_VIEWS = [
          counters=True),
     View("channel", dimensions=("channel",)),
     View("journey", dimensions=("business_line", "journey_stage"),
-         groups=frozenset({"tickets", "surveys"})),
+         groups=frozenset({"tickets", "surveys"}), route_by=("business_line",)),
+    View("region_stage", dimensions=("region", "journey_stage"),
+         groups=frozenset({"tickets", "surveys"}), export=False),
     View("agent", dimensions=("agent",), groups=frozenset({"calls"}), max_keys=200,
          requires_agent_cut=True),
 ]
@@ -94,8 +96,8 @@ def test_default_views_in_file_order():
 
 
 @pytest.mark.parametrize(("agent_cut", "names"), [
-    (False, ["all", "region", "queue", "channel", "journey"]),
-    (True, ["all", "region", "queue", "channel", "journey", "agent"]),
+    (False, ["all", "region", "queue", "channel", "journey", "region_stage"]),
+    (True, ["all", "region", "queue", "channel", "journey", "region_stage", "agent"]),
 ])
 def test_agent_views_are_active_only_with_the_agent_cut(agent_cut, names):
     assert [v.name for v in default_config().active_views(agent_cut)] == names
@@ -124,7 +126,8 @@ def test_the_json_schema_describes_the_file_as_written():
 
     assert schema["additionalProperties"] is False
     assert set(schema["properties"]) == {"questionnaires", "survey_targets", "ring_targets",
-                                         "calendar", "windows", "views"}
+                                         "calendar", "windows", "views", "journeys",
+                                         "dives"}
     assert schema["required"] == ["questionnaires", "views"]
 
 
@@ -279,8 +282,8 @@ def test_each_calendar_is_fresh():
         pytest.param({"views": {"v": {"dimensions": [], "colour": "red"}}},
                      "views.v.colour: unknown key (docs/configuration.md lists the keys)",
                      id="unknown-view-key"),
-        pytest.param({"journeys": {}},
-                     "journeys: unknown key (docs/configuration.md lists the keys)",
+        pytest.param({"histories": {}},
+                     "histories: unknown key (docs/configuration.md lists the keys)",
                      id="unknown-section"),
     ],
 )

@@ -281,7 +281,7 @@ def test_flush_writes_window_and_clock_records_then_acks():
 
     assert set(stage.table) == {f"0|{SEG}".encode(), f"0|{WEB}".encode(), f"0|{CLOCK}".encode()}
     # The clock, and the partials offset the records cover: where a restart reads from.
-    assert json.loads(stage.table[f"0|{CLOCK}".encode()]) == {"t": M0 + 90, "o": 2}
+    assert json.loads(stage.table[f"0|{CLOCK}".encode()]) == {"t": M0 + 90, "o": 2, "d": {}}
     assert json.loads(stage.table[f"0|{SEG}".encode()]) == part.keys[SEG].to_json()
     assert [event.acked for event in events] == [1, 1]
     assert sorted(stage.table.sent) == sorted((0, key) for key in stage.table)

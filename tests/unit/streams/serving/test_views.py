@@ -294,3 +294,14 @@ def test_window_gauges_of_no_keys_are_no_families():
     collector = WindowCollector(lambda: [], VIEWS, CATALOGUE)
 
     assert list(registry_with(collector).collect()) == []
+
+
+def test_a_view_not_exported_is_kept_out_of_metrics():
+    windows = windows_of(contributions())
+    views = {**VIEWS, "region": View("region", ("region",), export=False)}
+    collector = WindowCollector(lambda: [published(windows)], views, CATALOGUE)
+    counters = ViewCounters(views, CATALOGUE)
+    counters.add([(SEG, {"calls/offered": 1})])
+
+    assert collector.families().series() == 0
+    assert "view=\"region\"" not in counters.families().text()
