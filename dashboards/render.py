@@ -14,6 +14,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -269,13 +270,7 @@ class Renderer:
         ax.set_xlabel("minutes before now", fontsize=8)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
-        handles, labels = ax.get_legend_handles_labels()
-        if twin is not None:
-            twin.set_ylabel("sample (dashed)", fontsize=8)
-            twin.set_ylim(bottom=0)
-            twin.tick_params(labelsize=8)
-            more_h, more_l = twin.get_legend_handles_labels()
-            handles, labels = handles + more_h, labels + more_l
+        handles, labels = legend_entries(ax, twin)
         if handles:
             ax.legend(handles[:16], labels[:16], fontsize=7, loc="upper left", ncol=4,
                       framealpha=0.7)
@@ -425,3 +420,16 @@ def render_boards(build_dir: Path, prometheus_url: str | None, out: Path,
             paths += [sql_renderer.render(board, out / f"{board['uid']}.png")
                       for board in boards if is_sql_board(board)]
     return paths
+
+
+def legend_entries(ax: Any, twin: Any) -> tuple[list[Any], list[str]]:
+    """The legend entries of a panel's axes, with the sample axis (dashed, right) set up and
+    its entries added when the panel has one."""
+    handles, labels = ax.get_legend_handles_labels()
+    if twin is not None:
+        twin.set_ylabel("sample (dashed)", fontsize=8)
+        twin.set_ylim(bottom=0)
+        twin.tick_params(labelsize=8)
+        more_h, more_l = twin.get_legend_handles_labels()
+        handles, labels = handles + more_h, labels + more_l
+    return handles, labels

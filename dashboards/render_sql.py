@@ -25,6 +25,7 @@ from dashboards.render import (
     _overrides,
     _pale,
     colour_of,
+    legend_entries,
     text_of,
 )
 from dashboards.sqlfill import fill, sql_variables
@@ -167,13 +168,7 @@ class HistoryRenderer(Renderer):
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
-        handles, labels = ax.get_legend_handles_labels()
-        if twin is not None:
-            twin.set_ylabel("sample (dashed)", fontsize=8)
-            twin.set_ylim(bottom=0)
-            twin.tick_params(labelsize=8)
-            more_h, more_l = twin.get_legend_handles_labels()
-            handles, labels = handles + more_h, labels + more_l
+        handles, labels = legend_entries(ax, twin)
         if "min" in _defaults(panel):
             ax.set_ylim(bottom=_defaults(panel)["min"])
         if handles:
