@@ -6,6 +6,7 @@ low-sample flag column that marks values under the stated minimum instead of hid
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from grafana_foundation_sdk.builders import bargauge, stat, table, timeseries
 from grafana_foundation_sdk.builders import common as common_builders
@@ -97,16 +98,7 @@ def table_panel(ctx: Context, title: str, description: str, columns: list[Column
         panel = panel.with_target(query(ctx, column.expr, column.name, ref, instant=True,
                                         as_table=True))
         rename[f"Value #{ref}"] = column.name
-        props = [DynamicConfigValue("unit", column.unit)]
-        if column.decimals is not None:
-            props.append(DynamicConfigValue("decimals", column.decimals))
-        if column.thresholds is not None:
-            props.append(DynamicConfigValue("thresholds", column.thresholds.build()))
-        else:
-            props.append(DynamicConfigValue("custom.cellOptions", {"type": "auto"}))
-        if column.mappings:
-            props.append(DynamicConfigValue("mappings", column.mappings))
-        panel = panel.override_by_name(column.name, props)
+        panel = panel.override_by_name(column.name, column_overrides(column))
     panel = panel.with_transformation(DataTransformerConfig("merge", options={}))
     panel = panel.with_transformation(DataTransformerConfig("organize", options={
         "excludeByName": {name: True for name in HIDDEN_COLUMNS},
@@ -187,3 +179,18 @@ def bars_panel(ctx: Context, title: str, description: str, series: list[Series],
     for ref, item in zip(REF_IDS, series):
         panel = panel.with_target(query(ctx, item.expr, item.legend, ref, instant=True))
     return panel
+
+
+def column_overrides(column: Any) -> list[DynamicConfigValue]:
+    """A table column's field overrides: unit, decimals, and thresholds colouring its
+    background (or plain cells), and value mappings; ``column`` is a Column or SqlColumn."""
+    props = [DynamicConfigValue("unit", column.unit)]
+    if column.decimals is not None:
+        props.append(DynamicConfigValue("decimals", column.decimals))
+    if column.thresholds is not None:
+        props.append(DynamicConfigValue("thresholds", column.thresholds.build()))
+    else:
+        props.append(DynamicConfigValue("custom.cellOptions", {"type": "auto"}))
+    if column.mappings:
+        props.append(DynamicConfigValue("mappings", column.mappings))
+    return props

@@ -12,7 +12,7 @@ from grafana_foundation_sdk.builders.dashboard import ThresholdsConfig
 from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models.dashboard import DynamicConfigValue
 
-from dashboards.panels import GREY, REF_IDS, steps
+from dashboards.panels import GREY, REF_IDS, column_overrides, steps
 from dashboards.sqlquery import Sql
 
 
@@ -36,16 +36,7 @@ def sql_table_panel(uid: str, title: str, description: str, sql: str,
              .cell_options(common.TableColoredBackgroundCellOptions())
              .with_target(Sql(sql, "A", uid, "table")))
     for column in columns:
-        props = [DynamicConfigValue("unit", column.unit)]
-        if column.decimals is not None:
-            props.append(DynamicConfigValue("decimals", column.decimals))
-        if column.thresholds is not None:
-            props.append(DynamicConfigValue("thresholds", column.thresholds.build()))
-        else:
-            props.append(DynamicConfigValue("custom.cellOptions", {"type": "auto"}))
-        if column.mappings:
-            props.append(DynamicConfigValue("mappings", column.mappings))
-        panel = panel.override_by_name(column.name, props)
+        panel = panel.override_by_name(column.name, column_overrides(column))
     if repeat:
         panel = panel.repeat(repeat).repeat_direction("h").max_per_row(3)
     return panel
