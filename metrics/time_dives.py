@@ -13,9 +13,10 @@ the
 threshold h is set so the in-control run length is ``target_run_days`` x 24 x r responses
 (Siegmund, metrics/sequential.py), and a normal CUSUM with reference k = delta / (2 sigma)
 (delta = ``design_points`` on the score scale) runs over the steps from 0. The dive is on when
-the CUSUM is in alarm at T1, the baseline has ``min_baseline`` responses, and both the
-responses since the change point and those of the last ``recent_hours`` number at least
-``min_responses``. Its depth compares the
+the CUSUM is in alarm at T1, the baseline has ``min_baseline`` responses, and at some step of
+the current alarm both the responses since the change point and those of the ``recent_hours``
+before that step numbered at least ``min_responses`` (that step is ``detected_s``). Its depth
+compares the
 baseline with the responses since the change point (the last step at which the CUSUM stood at
 0), or with the last ``recent_hours`` when no alarm. The whole evaluation is a pure function of
 the windows, so a restart or a replay gives the same answer. docs/dives.md, "Time dives".
@@ -83,36 +84,40 @@ def time_dive(key: str, minutes: Mapping[int, Bucket], hours: Mapping[int, Bucke
         if t0 <= minute < t1:
             add_into(steps[(minute - t0) // step_s], bucket)
     cusum = NormalCusum(mu0, sigma, k, h)
+    recent_steps = rules.recent_hours * 3600 // step_s
+    counts: list[int] = []
     since = 0
-    detected = None
+    # The step at which the current alarm became a dive: the first step of the alarm at which
+    # both the responses since the change point and those of the recent_hours before it number
+    # at least min_responses, so a key that rarely gets surveys never dives on a long, thin
+    # excursion. Judged step by step, the answer does not depend on how often the key is
+    # evaluated: a replay judged once at its end finds the dive a live worker found.
+    became = None
     for index, step in enumerate(steps):
         n, total, _ = _sums(step, prefix)
+        counts.append(n)
         cusum.mu0 = hour_of_day_mean(by_hour_of_day, (t0 + index * step_s) % 86_400 // HOUR_S,
                                      mu0, rules.shrink_responses)
         if cusum.s <= 0.0 and not cusum.alarm:
             since = index
-        was_on = cusum.alarm
-        if cusum.update(n, total) and not was_on:
-            detected = index
-    detected_s = t0 + (detected + 1) * step_s if cusum.alarm and detected is not None else None
-    last_from = len(steps) - rules.recent_hours * 3600 // step_s
-    last_n = sum(_sums(step, prefix)[0] for step in steps[last_from:])
-    recent_from = since if cusum.alarm else last_from
+        if not cusum.update(n, total):
+            became = None
+        elif became is None and min(sum(counts[since:]),
+                                    sum(counts[-recent_steps:])) >= rules.min_responses:
+            became = index
+    active = cusum.alarm and became is not None
+    recent_from = since if cusum.alarm else len(steps) - recent_steps
     judged: Bucket = {}
     for step in steps[recent_from:]:
         add_into(judged, step)
     recent = Side.of(*_sums(judged, prefix), measure.scale_max)
     found = compare(base, recent)
     depth, margin, p = found if found is not None else (None, None, None)
-    # A key needs the minimum both since the change point and in its last recent_hours, so
-    # a key that rarely gets surveys never dives on a long, thin excursion.
-    enough = min(recent.n, last_n) >= rules.min_responses
-    active = cusum.alarm and enough
     dive = Dive(key, "time", active, cusum.alarm, depth, margin, p, recent.n, n0, recent.index,
                 base.index,
                 statistic=cusum.s / h, since_s=float(t0 + recent_from * step_s) if active else None,
-                detected_s=float(detected_s) if active and detected_s is not None else None,
-                note="" if enough else "recent side below the minimum sample")
+                detected_s=float(t0 + (became + 1) * step_s) if active else None,
+                note="" if active or not cusum.alarm else "recent side below the minimum sample")
     if not active:
         return dive
     driver, drop = dimension_driver(judged, baseline, measure, rules.min_responses)

@@ -108,6 +108,24 @@ def test_a_key_below_the_minimum_sample_never_dives():
     assert dive.note == "recent side below the minimum sample"
 
 
+def test_a_dive_judged_once_after_a_thin_night_is_the_one_a_live_judge_found():
+    # 60 responses an hour, 1.5 points lower from 6 h before the end; the last 3 hours thin to
+    # one low response per 10 minutes (18, under 30). Judged at every step, the dive started
+    # during the busy hours; judged once at the end (a replay), it must be the same dive.
+    minutes, hours = windows(60, END - 6 * HOUR)
+    for t in range(END - 3 * HOUR, END, 600):
+        minutes[t] = bucket(1, 6.0, seed=t)
+    live = time_dive("k", minutes, hours, END - 3 * HOUR, MEASURE, RULES)
+    once = time_dive("k", minutes, hours, END, MEASURE, RULES)
+    assert live.active and once.active
+    assert once.detected_s == live.detected_s < END - 3 * HOUR
+    # The same thin tail with no busy dive before it never dives (test above: under 30).
+    quiet, quiet_hours = windows(60, None)
+    for t in range(END - 3 * HOUR, END, 600):
+        quiet[t] = bucket(1, 6.0, seed=t)
+    assert not time_dive("k", quiet, quiet_hours, END, MEASURE, RULES).active
+
+
 def test_the_book_writes_one_start_and_one_end():
     book = DiveBook()
     minutes, hours = windows(60, END - 3 * HOUR)
