@@ -136,6 +136,19 @@ def test_console_script_exits_2_on_an_invalid_setting():
     assert result.stdout == ""
 
 
+def test_console_script_warns_of_a_renamed_variable_by_default():
+    """The deprecation must reach a user who never turned warnings on (no -W flag)."""
+    environment = {**os.environ, "CXPULSE_FLUSH_MAX_EVENTS": "0"}
+
+    result = subprocess.run([sys.executable, "-m", "streams.cli", "topics", "create"],
+                            cwd=REPO, env=environment, capture_output=True, text=True,
+                            timeout=60, check=False)
+
+    assert result.returncode == 2, result.stderr
+    assert "CXPULSE_FLUSH_MAX_EVENTS is deprecated" in result.stderr
+    assert "CXPULSE_FLUSH_MAX_MESSAGES:" in _flat(result.stderr)
+
+
 def test_schema_command_writes_the_schemas(tmp_path, capsys):
     expected = {**render_schemas(), SCHEMA_FILE_NAME: render_schema()}
 

@@ -9,7 +9,7 @@ import yaml
 from pydantic import SecretStr, ValidationError
 
 from streams.dataconfig_load import DEFAULT_FILE, default_config
-from streams.settings import Settings
+from streams.settings import Settings, describe_error, unknown_variables
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +54,7 @@ DEFAULTS = [
     ("grafana_url", None),
     ("grafana_token", None),
     ("flush_interval_s", 1.0),
-    ("flush_max_events", 20_000),
+    ("flush_max_messages", 20_000),
     ("stage2_flush_interval_s", 2.0),
     ("state_chunks", 16),
     ("late_grace_s", 900.0),
@@ -209,6 +209,42 @@ def test_unknown_cxpulse_variable_is_ignored(monkeypatch):
     monkeypatch.setenv("CXPULSE_BROKER_ULR", "kafka://typo:9092")
 
     assert Settings().broker_url == "kafka://127.0.0.1:9092"
+
+
+# -- renamed variables -----------------------------------------------------------------------
+def test_a_renamed_variable_still_sets_its_setting_with_a_warning_naming_the_new_one(
+        monkeypatch):
+    monkeypatch.setenv("CXPULSE_FLUSH_MAX_EVENTS", "500")
+
+    with pytest.warns(FutureWarning, match="CXPULSE_FLUSH_MAX_EVENTS is deprecated.*"
+                                           "CXPULSE_FLUSH_MAX_MESSAGES"):
+        settings = Settings()
+
+    assert settings.flush_max_messages == 500
+
+
+def test_the_new_name_wins_over_the_old_and_the_warning_says_so(monkeypatch):
+    monkeypatch.setenv("CXPULSE_FLUSH_MAX_EVENTS", "500")
+    monkeypatch.setenv("CXPULSE_FLUSH_MAX_MESSAGES", "700")
+
+    with pytest.warns(FutureWarning, match="CXPULSE_FLUSH_MAX_EVENTS is ignored"):
+        settings = Settings()
+
+    assert settings.flush_max_messages == 700
+
+
+def test_a_renamed_variable_is_not_unknown():
+    assert unknown_variables({"CXPULSE_FLUSH_MAX_EVENTS": "1",
+                              "CXPULSE_FLUSH_MAX_MESSAGES": "1"}) == []
+
+
+def test_a_bad_value_under_the_old_name_fails_naming_the_new_variable(monkeypatch):
+    monkeypatch.setenv("CXPULSE_FLUSH_MAX_EVENTS", "0")
+
+    with pytest.warns(FutureWarning), pytest.raises(ValidationError) as caught:
+        Settings()
+
+    assert describe_error(caught.value).startswith("CXPULSE_FLUSH_MAX_MESSAGES: ")
 
 
 # -- the data file ---------------------------------------------------------------------------
