@@ -32,12 +32,18 @@ from streams.dataconfig_load import load_config
 
 #: Renamed variables, old name -> new name: the old one is still read, with a warning.
 RENAMED_VARIABLES = {"CXPULSE_FLUSH_MAX_EVENTS": "CXPULSE_FLUSH_MAX_MESSAGES"}
+#: Removed variables that never had an effect, name -> why: ignored, with a warning, so a
+#: deployment that still sets one starts as before.
+REMOVED_VARIABLES = {
+    "CXPULSE_CUSTOMERS_MAX_PER_PARTITION": "it was never enforced; customer records are bounded "
+    "by CXPULSE_CUSTOMER_TTL_S only (docs/decisions.md)",
+}
 
 
-class _RenamedVariables(PydanticBaseSettingsSource):
+class _FormerVariables(PydanticBaseSettingsSource):
     """Values of renamed variables under their new names, each with a FutureWarning (shown to
-    users by default) naming the new one. It ranks below the environment, so a variable set
-    under its new name wins over its old name."""
+    users by default) naming the new one, and a warning for each removed variable set. It ranks
+    below the environment, so a variable set under its new name wins over its old name."""
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False   # abstract in the base class; __call__ reads all
@@ -49,11 +55,14 @@ class _RenamedVariables(PydanticBaseSettingsSource):
                 continue
             if new in os.environ:
                 warnings.warn(f"{old} is ignored: {new}, its new name, is set too; "
-                              f"unset {old}", FutureWarning, stacklevel=2)
+                              f"unset {old}", FutureWarning)
                 continue
             warnings.warn(f"{old} is deprecated and will be removed: set {new} instead "
-                          "(same meaning and value)", FutureWarning, stacklevel=2)
+                          "(same meaning and value)", FutureWarning)
             values[new.removeprefix("CXPULSE_").lower()] = os.environ[old]
+        for name, why in REMOVED_VARIABLES.items():
+            if name in os.environ:
+                warnings.warn(f"{name} is ignored and can be unset: {why}", FutureWarning)
         return values
 
 
@@ -105,9 +114,6 @@ class Settings(BaseSettings):
     )
     customer_ttl_s: float = Field(
         35 * 86_400.0, gt=0, description="Idle customers are evicted after this (event time)."
-    )
-    customers_max_per_partition: int = Field(
-        1_000_000, ge=100, description="Cap on customer records per partition (LRU beyond)."
     )
     deadletter_topic: str = Field("cx.deadletter", description="Where rejections go.")
     calls_topic: str = Field("cx.calls", description="Source topic of call events.")
@@ -234,7 +240,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """pydantic-settings' sources, with renamed variables read just below the environment."""
-        return (init_settings, env_settings, _RenamedVariables(settings_cls), dotenv_settings,
+        return (init_settings, env_settings, _FormerVariables(settings_cls), dotenv_settings,
                 file_secret_settings)
 
     @field_validator("broker_url")
@@ -359,7 +365,8 @@ MOVED_TO_DATA_FILE = {
 
 def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     """CXPULSE_* variables that name no setting (typos would otherwise be ignored)."""
-    known = {f"CXPULSE_{name.upper()}" for name in Settings.model_fields} | set(RENAMED_VARIABLES)
+    known = ({f"CXPULSE_{name.upper()}" for name in Settings.model_fields}
+             | set(RENAMED_VARIABLES) | set(REMOVED_VARIABLES))
     return sorted(name for name in environ if name.startswith("CXPULSE_") and name not in known)
 
 
