@@ -1,8 +1,10 @@
 """The one configuration object: built once at start-up from CXPULSE_* variables, passed down."""
 
+import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     Field,
@@ -13,7 +15,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from metrics.contributions import CatalogueRules
 from metrics.events import Limits
@@ -21,6 +28,42 @@ from metrics.tickets import ResponseBands
 from metrics.views import View
 from streams.dataconfig import DataConfig
 from streams.dataconfig_load import load_config
+
+
+#: Renamed variables, old name -> new name: the old one is still read, with a warning.
+RENAMED_VARIABLES = {"CXPULSE_FLUSH_MAX_EVENTS": "CXPULSE_FLUSH_MAX_MESSAGES"}
+#: Removed variables that never had an effect, name -> why: ignored, with a warning, so a
+#: deployment that still sets one starts as before.
+REMOVED_VARIABLES = {
+    "CXPULSE_CUSTOMERS_MAX_PER_PARTITION": "it was never enforced; customer records are bounded "
+    "by CXPULSE_CUSTOMER_TTL_S only (docs/decisions.md)",
+}
+
+
+class _FormerVariables(PydanticBaseSettingsSource):
+    """Values of renamed variables under their new names, each with a FutureWarning (shown to
+    users by default) naming the new one, and a warning for each removed variable set. It ranks
+    below the environment, so a variable set under its new name wins over its old name."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False   # abstract in the base class; __call__ reads all
+
+    def __call__(self) -> dict[str, Any]:
+        values = {}
+        for old, new in RENAMED_VARIABLES.items():
+            if old not in os.environ:
+                continue
+            if new in os.environ:
+                warnings.warn(f"{old} is ignored: {new}, its new name, is set too; "
+                              f"unset {old}", FutureWarning)
+                continue
+            warnings.warn(f"{old} is deprecated and will be removed: set {new} instead "
+                          "(same meaning and value)", FutureWarning)
+            values[new.removeprefix("CXPULSE_").lower()] = os.environ[old]
+        for name, why in REMOVED_VARIABLES.items():
+            if name in os.environ:
+                warnings.warn(f"{name} is ignored and can be unset: {why}", FutureWarning)
+        return values
 
 
 class Settings(BaseSettings):
@@ -72,9 +115,6 @@ class Settings(BaseSettings):
     customer_ttl_s: float = Field(
         35 * 86_400.0, gt=0, description="Idle customers are evicted after this (event time)."
     )
-    customers_max_per_partition: int = Field(
-        1_000_000, ge=100, description="Cap on customer records per partition (LRU beyond)."
-    )
     deadletter_topic: str = Field("cx.deadletter", description="Where rejections go.")
     calls_topic: str = Field("cx.calls", description="Source topic of call events.")
     tickets_topic: str = Field("cx.tickets", description="Source topic of ticket events.")
@@ -100,8 +140,10 @@ class Settings(BaseSettings):
         1.0, gt=0, le=60,
         description="Stage 1 flushes state and partials (and acks) at least this often.",
     )
-    flush_max_events: int = Field(
-        20_000, ge=1, description="Stage 1 also flushes a partition after this many events."
+    flush_max_messages: int = Field(
+        20_000, ge=1,
+        description="Stage 1 also flushes a partition after this many source messages (an "
+        "envelope is one message, whatever its events). Formerly CXPULSE_FLUSH_MAX_EVENTS.",
     )
     stage2_flush_interval_s: float = Field(
         2.0, gt=0, le=60, description="Stage 2 writes its window state (and acks) this often."
@@ -190,6 +232,16 @@ class Settings(BaseSettings):
         None, description="Feishu bot signing secret, when the bot checks signatures.",
     )
     _data: DataConfig | None = PrivateAttr(None)
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """pydantic-settings' sources, with renamed variables read just below the environment."""
+        return (init_settings, env_settings, _FormerVariables(settings_cls), dotenv_settings,
+                file_secret_settings)
 
     @field_validator("broker_url")
     @classmethod
@@ -313,7 +365,8 @@ MOVED_TO_DATA_FILE = {
 
 def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     """CXPULSE_* variables that name no setting (typos would otherwise be ignored)."""
-    known = {f"CXPULSE_{name.upper()}" for name in Settings.model_fields}
+    known = ({f"CXPULSE_{name.upper()}" for name in Settings.model_fields}
+             | set(RENAMED_VARIABLES) | set(REMOVED_VARIABLES))
     return sorted(name for name in environ if name.startswith("CXPULSE_") and name not in known)
 
 

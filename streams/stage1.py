@@ -147,7 +147,7 @@ class Stage1:
         return ledger
 
     def due(self, ledger: Ledger, now: float) -> bool:
-        return ledger.since_flush >= self.settings.flush_max_events or (
+        return ledger.since_flush >= self.settings.flush_max_messages or (
             ledger.since_flush > 0 and now - ledger.flushed_at >= self.settings.flush_interval_s)
 
     async def maybe_flush(self, partition: int) -> None:

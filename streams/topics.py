@@ -92,8 +92,8 @@ def initialise_group_offsets(settings: Settings) -> int:
 
     Workers read from the earliest offset when their group has none, but that relies on a
     reset through ListOffsets at assignment; on the embedded broker, a partition first
-    written while no worker ran was sometimes never read (docs/architecture.md, "Known
-    issues"). Committing the start explicitly, before any worker joins, means an event
+    written while no worker ran was sometimes never read (docs/decisions.md, "Topics created
+    up front"). Committing the start explicitly, before any worker joins, means an event
     produced before the first worker starts is never skipped. Returns how many partitions
     were initialised; an active group is left alone (its offsets are its own).
     """

@@ -82,7 +82,8 @@ class IngestMetrics:
         )
         self.customers_evicted = Counter(
             "cxpulse_customers_evicted",
-            "Idle customer records evicted from the customer table (time-to-live or cap).",
+            "Idle customer records evicted from the customer table (cause ttl: idle longer than "
+            "CXPULSE_CUSTOMER_TTL_S).",
             ["cause"],
             registry=registry,
         )
@@ -158,8 +159,7 @@ class IngestMetrics:
         for anomaly in ("orphan", "created_twice", "closed_twice", "before_creation",
                         "second_first_response", "paused_twice", "resumed_unpaused"):
             self.ticket_anomalies.labels(anomaly)
-        for cause in ("ttl", "cap"):
-            self.customers_evicted.labels(cause)
+        self.customers_evicted.labels("ttl")
 
     def outcome(self, topic: str, outcome: str) -> Counter:
         """The counter child for one metrics.contributions.Outcome (or "replayed")."""

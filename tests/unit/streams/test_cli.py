@@ -34,8 +34,10 @@ def _subcommands() -> dict[str, argparse.ArgumentParser]:
 
 
 def _flat(text: str) -> str:
-    """Text with every run of whitespace as one space: rich wraps lines at the console width."""
-    return " ".join(text.split())
+    """Text with every run of whitespace as one space, and none after a hyphen: rich and
+    argparse wrap lines at the console width, argparse also after a hyphen ("re-" + newline +
+    "aggregated" where Python 3.13 gives the command column more room than 3.11)."""
+    return " ".join(text.split()).replace("- ", "-")
 
 
 def test_the_commands():
@@ -132,6 +134,19 @@ def test_console_script_exits_2_on_an_invalid_setting():
     assert result.returncode == 2, result.stderr
     assert "CXPULSE_BROKER_URL" in result.stderr
     assert result.stdout == ""
+
+
+def test_console_script_warns_of_a_renamed_variable_by_default():
+    """The deprecation must reach a user who never turned warnings on (no -W flag)."""
+    environment = {**os.environ, "CXPULSE_FLUSH_MAX_EVENTS": "0"}
+
+    result = subprocess.run([sys.executable, "-m", "streams.cli", "topics", "create"],
+                            cwd=REPO, env=environment, capture_output=True, text=True,
+                            timeout=60, check=False)
+
+    assert result.returncode == 2, result.stderr
+    assert "CXPULSE_FLUSH_MAX_EVENTS is deprecated" in result.stderr
+    assert "CXPULSE_FLUSH_MAX_MESSAGES:" in _flat(result.stderr)
 
 
 def test_schema_command_writes_the_schemas(tmp_path, capsys):

@@ -9,7 +9,7 @@ import yaml
 from pydantic import SecretStr, ValidationError
 
 from streams.dataconfig_load import DEFAULT_FILE, default_config
-from streams.settings import Settings
+from streams.settings import Settings, describe_error, unknown_variables
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +39,6 @@ DEFAULTS = [
     ("dedupe_window_s", 86_400.0),
     ("dedupe_max_ids", 256),
     ("customer_ttl_s", 35 * 86_400.0),
-    ("customers_max_per_partition", 1_000_000),
     ("deadletter_topic", "cx.deadletter"),
     ("calls_topic", "cx.calls"),
     ("tickets_topic", "cx.tickets"),
@@ -54,7 +53,7 @@ DEFAULTS = [
     ("grafana_url", None),
     ("grafana_token", None),
     ("flush_interval_s", 1.0),
-    ("flush_max_events", 20_000),
+    ("flush_max_messages", 20_000),
     ("stage2_flush_interval_s", 2.0),
     ("state_chunks", 16),
     ("late_grace_s", 900.0),
@@ -179,7 +178,6 @@ def test_sasl_pair_error_does_not_echo_the_password(monkeypatch):
         ("CXPULSE_BROKER_PROFILE", "redpanda"),
         ("CXPULSE_MAX_MESSAGE_BYTES", "1023"),
         ("CXPULSE_DEDUPE_WINDOW_S", "0"),
-        ("CXPULSE_CUSTOMERS_MAX_PER_PARTITION", "99"),
         ("CXPULSE_HISTORY_URLS", '["mysql://db/history"]'),
         ("CXPULSE_HISTORY_AMEND_DAYS", "7"),
     ],
@@ -209,6 +207,53 @@ def test_unknown_cxpulse_variable_is_ignored(monkeypatch):
     monkeypatch.setenv("CXPULSE_BROKER_ULR", "kafka://typo:9092")
 
     assert Settings().broker_url == "kafka://127.0.0.1:9092"
+
+
+# -- renamed variables -----------------------------------------------------------------------
+def test_a_renamed_variable_still_sets_its_setting_with_a_warning_naming_the_new_one(
+        monkeypatch):
+    monkeypatch.setenv("CXPULSE_FLUSH_MAX_EVENTS", "500")
+
+    with pytest.warns(FutureWarning, match="CXPULSE_FLUSH_MAX_EVENTS is deprecated.*"
+                                           "CXPULSE_FLUSH_MAX_MESSAGES"):
+        settings = Settings()
+
+    assert settings.flush_max_messages == 500
+
+
+def test_the_new_name_wins_over_the_old_and_the_warning_says_so(monkeypatch):
+    monkeypatch.setenv("CXPULSE_FLUSH_MAX_EVENTS", "500")
+    monkeypatch.setenv("CXPULSE_FLUSH_MAX_MESSAGES", "700")
+
+    with pytest.warns(FutureWarning, match="CXPULSE_FLUSH_MAX_EVENTS is ignored"):
+        settings = Settings()
+
+    assert settings.flush_max_messages == 700
+
+
+def test_renamed_and_removed_variables_are_not_unknown():
+    assert unknown_variables({"CXPULSE_FLUSH_MAX_EVENTS": "1",
+                              "CXPULSE_FLUSH_MAX_MESSAGES": "1",
+                              "CXPULSE_CUSTOMERS_MAX_PER_PARTITION": "1"}) == []
+
+
+def test_a_removed_variable_is_ignored_with_a_warning_saying_why(monkeypatch):
+    monkeypatch.setenv("CXPULSE_CUSTOMERS_MAX_PER_PARTITION", "99")
+
+    with pytest.warns(FutureWarning, match="CXPULSE_CUSTOMERS_MAX_PER_PARTITION is ignored.*"
+                                           "never enforced"):
+        settings = Settings()
+
+    assert "customers_max_per_partition" not in settings.model_dump()
+
+
+def test_a_bad_value_under_the_old_name_fails_naming_the_new_variable(monkeypatch):
+    monkeypatch.setenv("CXPULSE_FLUSH_MAX_EVENTS", "0")
+
+    with pytest.warns(FutureWarning), pytest.raises(ValidationError) as caught:
+        Settings()
+
+    assert describe_error(caught.value).startswith("CXPULSE_FLUSH_MAX_MESSAGES: ")
 
 
 # -- the data file ---------------------------------------------------------------------------

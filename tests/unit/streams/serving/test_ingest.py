@@ -32,7 +32,7 @@ def _zero_series() -> list[tuple[str, dict[str, str]]]:
         )]
         series += [("cxpulse_events_rejected_total", {"topic": topic, "reason": reason})
                    for reason in reasons.ALL]
-    series += [("cxpulse_customers_evicted_total", {"cause": cause}) for cause in ("ttl", "cap")]
+    series += [("cxpulse_customers_evicted_total", {"cause": cause}) for cause in ("ttl",)]
     series += [("cxpulse_dedupe_ids_forgotten_total", {})]
     return series
 
@@ -102,10 +102,9 @@ def test_counter_exposition_text(registry, metrics):
 
     assert text.decode() == (
         "# HELP cxpulse_customers_evicted_total Idle customer records evicted from the customer "
-        "table (time-to-live or cap).\n"
+        "table (cause ttl: idle longer than CXPULSE_CUSTOMER_TTL_S).\n"
         "# TYPE cxpulse_customers_evicted_total counter\n"
         'cxpulse_customers_evicted_total{cause="ttl"} 2.0\n'
-        'cxpulse_customers_evicted_total{cause="cap"} 0.0\n'
     )
 
 
