@@ -14,6 +14,7 @@ from metrics.history import DAY_S
 from streams.annotations import Annotator
 from streams.calendar_fallback import CalendarFallbackCollector, calendar_warnings
 from streams.dives import DiveMonitor
+from streams.faust_adapter import FaustHost, StreamHost
 from streams.history.closing import History, HistoryMetrics
 from streams.history.query import QueryError, parse_query, run_query
 from streams.history.sink import Sink, SinkMetrics
@@ -86,6 +87,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     """Build the Faust app: stage-1 agents for the source topics, the stage-2 agent."""
     registry = registry or CollectorRegistry()
     app = faust.App(settings.app_id, **faust_options(settings))
+    host = FaustHost(app)
     topics = settings.source_topics
     metrics = IngestMetrics(registry, topics.values())
     data = settings.data_config()
@@ -102,7 +104,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     partials = app.topic(settings.partials_topic, **raw)
     deadletter = app.topic(settings.deadletter_topic, **raw)
     history_topic = app.topic(settings.history_topic, **raw)
-    stage1 = Stage1(app, settings, state, partials, metrics, counters, views)
+    stage1 = Stage1(host, settings, state, partials, metrics, counters, views)
     dives_topic = app.topic(settings.dives_topic, **raw)
     annotator = Annotator.from_settings(settings)
     measure = data.dive_measure()
@@ -118,10 +120,10 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
 
     history = History(settings.history_grace_s, settings.history_amend_days * DAY_S,
                       HistoryMetrics(registry), history_topic)
-    stage2 = Stage2(app, settings, windows, Stage2Metrics(registry), stage1.positions, views,
+    stage2 = Stage2(host, settings, windows, Stage2Metrics(registry), stage1.positions, views,
                     settings.exported_windows(), history, monitor, log_dives)
     dimensions = {name: view.dimensions for name, view in views.items()}
-    sink = Sink(app, settings, dimensions, stage1.positions, SinkMetrics(registry))
+    sink = Sink(host, settings, dimensions, stage1.positions, SinkMetrics(registry))
     ctx = IngestContext(settings, metrics, stage1, deadletter)
     for kind, name in topics.items():
         source = app.topic(name, **raw)
@@ -142,8 +144,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
 
     def owned_windows() -> Any:
         # Called from the render thread: stage2.published reads only whole references.
-        actives = {tp.partition for tp in list(app.assignor.assigned_actives())
-                   if tp.topic == settings.partials_topic}
+        actives = {tp.partition for tp in host.assigned() if tp.topic == settings.partials_topic}
         return stage2.published(actives)
 
     # The view series are written as text (streams/serving/text.py), beside the registry.
@@ -156,8 +157,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
                 + window_gauges.families().text().encode())
 
     def owned_dives() -> Any:
-        actives = {tp.partition for tp in list(app.assignor.assigned_actives())
-                   if tp.topic == settings.partials_topic}
+        actives = {tp.partition for tp in host.assigned() if tp.topic == settings.partials_topic}
         return stage2.published_dives(actives)
 
     registry.register(DiveCollector(owned_dives, views))
@@ -173,7 +173,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
 
     @app.on_partitions_assigned.connect
     async def _assigned(sender: Any, assigned: set[Any], **_: Any) -> None:
-        actives = app.assignor.assigned_actives()
+        actives = host.assigned()
         stage1.assign({tp.partition for tp in actives if tp.topic in topics.values()})
         stage2.assign({tp.partition for tp in actives if tp.topic == settings.partials_topic})
         sink.assign({tp.partition for tp in actives if tp.topic == settings.history_topic})
@@ -199,12 +199,12 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     @app.timer(interval=5.0)
     async def _lag() -> None:
         try:
-            _export_lag(app, stage1, metrics, set(topics.values()))
+            _export_lag(host, stage1, metrics, set(topics.values()))
         except Exception:  # a metrics refresh must never take the worker down
             log.exception("could not refresh consumer lag")
-        if app.in_recovery or app.rebalancing or not app.flow_control.is_active():
+        if not host.settled() or not host.fetching():
             return
-        actives = app.assignor.assigned_actives()
+        actives = host.assigned()
         try:
             await stage1.positions.watch(
                 stage1.needed([tp for tp in actives if tp.topic in topics.values()])
@@ -262,13 +262,13 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     return Worker(app, registry, metrics, ctx, stage2)
 
 
-def _export_lag(app: faust.App, stage1: Stage1, metrics: IngestMetrics,
+def _export_lag(host: StreamHost, stage1: Stage1, metrics: IngestMetrics,
                 source_topics: set[str]) -> None:
     """Set the lag gauge for actively assigned source partitions (never standbys)."""
-    for tp in app.assignor.assigned_actives():
+    for tp in host.assigned():
         if tp.topic not in source_topics:
             continue
-        highwater = app.consumer.highwater(tp)
+        highwater = host.highwater(tp)
         position = stage1.position(tp.topic, tp.partition)
         if position is None or highwater is None or highwater < 0:
             continue

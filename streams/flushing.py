@@ -1,78 +1,83 @@
-"""What a flush of one partition's state needs from Faust, shared by stage 1 and stage 2.
+"""A flush in progress, and revocation waiting for it; shared by stage 1 and stage 2.
 
-Faust writes a table's changelog record to the partition of the *current event* (and rocksdb
-picks its database the same way), so state of partition ``p`` may only be written while an
-event of ``p`` is current. An agent flushing after its own event already has one; a timer does
-not, so it borrows the partition's last event.
-
-A flush must know its records are written before it goes on (stage 1 sends partials only after
-its chunks are durable). ``table[key] = value`` drops the changelog send's future, and Faust's
-``Producer.flush`` gives up on its buffer after 0.1 s without progress, so it can return with
-records still buffered. :func:`write` keeps the future; awaiting it means the broker has it.
+A revoked partition's state is dropped only after its flush in progress has finished, so the
+flush never writes half of its records for a state that is gone. The flush then sees its state
+was replaced and acks nothing: the partition's new owner reads those messages again. How a
+flush writes (current event, awaited changelog records) is streams/faust_adapter.py.
 """
 
 import asyncio
-import weakref
-from collections.abc import Awaitable, Iterator
+import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from faust.streams import _current_event
+log = logging.getLogger(__name__)
+
+#: How long a revocation waits for the revoked partition's flush in progress.
+REVOKE_WAIT_S = 10.0
 
 
-@contextmanager
-def current_event_of(event: Any) -> Iterator[None]:
-    """Make ``event`` Faust's current event unless one of its partition already is."""
-    reference = _current_event.get(None)
-    current = reference() if reference is not None else None
-    if current is not None and current.message.partition == event.message.partition:
-        yield
-        return
-    token = _current_event.set(weakref.ref(event))
-    try:
-        yield
-    finally:
-        _current_event.reset(token)
+class Flushing:
+    """Whether a flush of one partition's state is in progress; :meth:`finished` awaits its
+    end."""
 
+    def __init__(self) -> None:
+        self._idle = asyncio.Event()
+        self._idle.set()
 
-def write(table: Any, partition: int, key: bytes, value: bytes) -> Awaitable[Any]:
-    """Set ``key`` in ``table`` (its store and its changelog partition ``partition``), as
-    ``table[key] = value`` does, and return the changelog send's future: done once written."""
-    table.data[key] = value
-    return table.send_changelog(partition, key, value)
+    @property
+    def active(self) -> bool:
+        """True while a flush runs."""
+        return not self._idle.is_set()
 
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """Mark a flush in progress for the duration of the block (ended by an error too)."""
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._idle.set()
 
-async def written(futures: list[Awaitable[Any]]) -> None:
-    """Wait until every changelog record or message of ``futures`` is written. A cancelled
-    wait (the worker stopping) leaves the sends alone: cancelling Faust's futures makes its
-    delivery callback fail on them."""
-    if futures:
-        await asyncio.gather(*(asyncio.shield(future) for future in futures))
+    async def finished(self, timeout_s: float) -> bool:
+        """Wait for the flush in progress, if any, to end; False when it still runs after
+        ``timeout_s`` seconds."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                await self._idle.wait()
+        except TimeoutError:
+            return False
+        return True
 
 
 class Flushable(Protocol):
-    flushing: bool
+    flushing: Flushing
     detached: bool
 
 
-async def until_flushed(state: Flushable, timeout_s: float = 10.0, poll_s: float = 0.05) -> None:
-    """Wait (at most ``timeout_s``) for a flush of ``state`` in progress to finish."""
-    for _ in range(int(timeout_s / poll_s)):
-        if not state.flushing:
-            return
-        await asyncio.sleep(poll_s)
+class Counted(Protocol):
+    def inc(self, amount: float = 1) -> None: ...
 
 
-async def drop_revoked(states: dict[int, Any], partitions: set[int]) -> list[int]:
+async def drop_revoked(states: dict[int, Any], partitions: set[int], abandoned: Counted,
+                       timeout_s: float = REVOKE_WAIT_S) -> list[int]:
     """Detach the state of each revoked partition (a flush not yet started never starts),
-    wait for a flush in progress, then forget it; returns the partitions dropped."""
+    wait for its flush in progress, then forget it; returns the partitions dropped.
+
+    A flush still running after ``timeout_s`` does not hold the rebalance up: the state is
+    dropped anyway (that flush then acks nothing), logged and counted in ``abandoned``. Its
+    records may still reach the changelog after the new owner restored it."""
     dropped = []
     for partition in partitions:
-        state = states.get(partition)
+        state: Flushable | None = states.get(partition)
         if state is None:
             continue
         state.detached = True
-        await until_flushed(state)
+        if not await state.flushing.finished(timeout_s):
+            log.error("partition %d revoked while its flush still ran after %.1f s: its state "
+                      "is dropped without waiting longer", partition, timeout_s)
+            abandoned.inc()
         states.pop(partition, None)
         dropped.append(partition)
     return dropped

@@ -12,12 +12,11 @@ from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from faust.types import EventT, StreamT, TopicT
-
 from metrics.contributions import Outcome
 from metrics.events import Limits, Rejection, decode_message, reasons
 from metrics.questionnaires import Questionnaire
 from streams.deadletter import deadletter_value
+from streams.faust_adapter import EventT, StreamT, TopicT
 from streams.serving.ingest import IngestMetrics
 from streams.stage1 import Stage1
 from streams.settings import Settings

@@ -32,6 +32,7 @@ from metrics.contributions import (
     apply_event,
 )
 from metrics.views import Projector
+from streams.flushing import Flushing
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ class Ledger:
         self.pending = Pending()
         self.events: list[Any] = []   # Faust events to ack after the flush
         self.last_event: Any = None
-        self.flushing = False
+        self.flushing = Flushing()
         self.since_flush = 0
         self.flushed_at = time.monotonic()
 

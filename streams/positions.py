@@ -10,7 +10,7 @@ windows), so they check every message against it:
 - the needed offset, or (before the first message since the state was loaded) an earlier
   one: in order (earlier ones are replays, which both stages recognise). A partition the
   state holds nothing of needs its earliest offset;
-- a later one: a gap. The consumer is sent back (``Consumer.seek``) and messages fetched before
+- a later one: a gap. The consumer is sent back (``StreamHost.seek``) and messages fetched before
   the seek are dropped until the needed one arrives. Faust moves its read offset with the
   messages still in flight and then drops what the seek fetches again, so while messages past
   the gap keep coming it seeks again every ``reseek_s``. A gap still there ``patience_s``
@@ -25,19 +25,12 @@ moves over three looks.
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from faust.types import TP
+from streams.faust_adapter import TP, StreamHost
 
 log = logging.getLogger(__name__)
-
-
-def is_stale(app: Any, message: Any) -> bool:
-    """True for a message fetched before the latest rebalance (its processing awaited across
-    it). Faust skips those when it hands them out, not after."""
-    generation = getattr(message, "generation_id", None)
-    return generation is not None and generation != app.consumer_generation_id
 
 #: How long a partition's messages past a gap are dropped, seeking back to fill it, before the
 #: gap is taken as real.
@@ -53,10 +46,13 @@ class Positions:
     #: agent may leave its queued messages untouched for one tick.
     stalled_looks = 3
 
-    def __init__(self, app: Any, seeks: Any, skipped: Any,
-                 patience_s: float = SEEK_PATIENCE_S, reseek_s: float = RESEEK_S) -> None:
-        """``seeks`` and ``skipped`` are Prometheus counters labelled by topic."""
-        self.app = app
+    def __init__(self, host: StreamHost, seeks: Any, skipped: Any,
+                 patience_s: float = SEEK_PATIENCE_S, reseek_s: float = RESEEK_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """``seeks`` and ``skipped`` are Prometheus counters labelled by topic; ``clock``
+        gives seconds (monotonic) for the patience and re-seek intervals."""
+        self.host = host
+        self.clock = clock
         self.seeks = seeks
         self.skipped = skipped
         self.patience_s = patience_s
@@ -74,8 +70,7 @@ class Positions:
         """The partition's earliest offset (cached until the next assignment)."""
         key = (topic, partition)
         if key not in self._earliest:
-            tp = TP(topic, partition)
-            self._earliest[key] = (await self.app.consumer.earliest_offsets(tp)).get(tp)
+            self._earliest[key] = await self.host.earliest(TP(topic, partition))
         return self._earliest[key]
 
     async def in_order(self, topic: str, partition: int, offset: int,
@@ -83,7 +78,7 @@ class Positions:
         """May the message at ``offset`` be applied, when ``expected`` is needed next (None:
         the state holds nothing of the partition, so its earliest offset) and ``first`` says
         none was applied since the state was loaded? It may await: the caller checks again
-        that the message is still current (:func:`is_stale`) before applying it."""
+        that the message is still current (``StreamHost.is_stale``) before applying it."""
         if expected is None and first:
             expected = await self.earliest(topic, partition)
         if expected is None or offset == expected:
@@ -92,7 +87,7 @@ class Positions:
             return first   # a replay before the first message; afterwards a copy
         key = (topic, partition)
         sought = self._sought.get(key)
-        now = time.monotonic()
+        now = self.clock()
         if sought is not None and sought[1] == expected:
             if now - sought[0] > self.patience_s:
                 log.error("%s[%d]: offsets %d..%d never came after seeking for %.0f s; reading "
@@ -114,23 +109,22 @@ class Positions:
                     why, offset)
         key = (topic, partition)
         previous = self._sought.get(key)
-        now = time.monotonic()
+        now = self.clock()
         first = previous[0] if previous is not None and previous[1] == offset else now
         self._sought[key] = (first, offset, now)   # patience runs from the first seek
         self.seeks.labels(topic).inc()
-        await self.app.consumer.seek(TP(topic, partition), offset)
+        await self.host.seek(TP(topic, partition), offset)
 
     async def watch(self, partitions: Iterable[tuple[Any, int | None]]) -> None:
         """Timer: (tp, offset needed next) of every partition read. One whose consumer stands
         ahead of the needed offset, both unchanged over ``stalled_looks`` looks, had messages
         fetched and never delivered: seek back. An unknown needed offset (no state yet) is the
         partition's earliest offset."""
-        consumer = self.app.consumer
         seen: dict[tuple[str, int], tuple[Any, ...]] = {}
         for tp, expected in partitions:
             if expected is None:
                 expected = await self.earliest(tp.topic, tp.partition)
-            position = await consumer.position(tp)
+            position = await self.host.position(tp)
             key = (tp.topic, tp.partition)
             state = (expected, position)
             last = self._watched.get(key)

@@ -2,7 +2,7 @@
 
 Messages are read with manual acks. Their events change in-memory ledgers (streams/ledger.py);
 a flush of partition ``p`` then, in this order and awaiting each step (every record of a step
-acknowledged by the broker: streams/flushing.py):
+acknowledged by the broker: ``StreamHost.write``, streams/faust_adapter.py):
 
 1. writes the ledger's ``meta`` record: the offsets this flush cuts at, marked not sent;
 2. writes the dirty customer chunks, stamped with the offsets they reflect and holding the
@@ -19,7 +19,7 @@ whatever order the replay takes across topics. Up to a cut marked sent, replayed
 rebuild state.
 
 Changelog records go to the partition of Faust's current event, so a flush always runs with an
-event of partition ``p`` as the current event (streams/flushing.py).
+event of partition ``p`` as the current event (``StreamHost.scoped``).
 """
 
 import logging
@@ -30,9 +30,10 @@ from typing import Any
 from metrics.contributions import AgentCap
 from metrics.history import HistoryProjector
 from metrics.views import Projector, View, view_name
-from streams.flushing import current_event_of, drop_revoked, write, written
+from streams.faust_adapter import StreamHost, written
+from streams.flushing import REVOKE_WAIT_S, drop_revoked
 from streams.ledger import Ledger, Snapshot, meta_key
-from streams.positions import Positions, is_stale
+from streams.positions import Positions
 from streams.producer import partition_for_key
 from streams.serving.counters import ViewCounters
 from streams.serving.ingest import IngestMetrics
@@ -44,10 +45,13 @@ log = logging.getLogger(__name__)
 class Stage1:
     """Ledgers of the partitions this worker processes, and their flushes."""
 
-    def __init__(self, app: Any, settings: Settings, table: Any, partials: Any,
+    #: How long a revocation waits for a revoked partition's flush in progress.
+    revoke_wait_s = REVOKE_WAIT_S
+
+    def __init__(self, host: StreamHost, settings: Settings, table: Any, partials: Any,
                  metrics: IngestMetrics, counters: ViewCounters,
                  views: dict[str, View]) -> None:
-        self.app = app
+        self.host = host
         self.settings = settings
         self.table = table
         self.partials = partials
@@ -61,7 +65,7 @@ class Stage1:
         self.totals: Counter[tuple[str, str]] = Counter()  # (topic, outcome) since start
         self.active: set[int] = set()
         self._routes: dict[str, int] = {}
-        self.positions = Positions(app, metrics.source_seeks, metrics.source_skipped)
+        self.positions = Positions(host, metrics.source_seeks, metrics.source_skipped)
         self._targets = list(range(settings.topic_partitions))
         self._views = views
 
@@ -119,11 +123,11 @@ class Stage1:
         to the new ledger it would run ahead of the redelivery from the committed offset and
         move the watermark past events not yet read again (they would count as late)."""
         message = event.message
-        if is_stale(self.app, message):
+        if self.host.is_stale(message):
             self.metrics.stale_messages.labels(message.topic).inc()
-            log.info("%s[%d]@%d was fetched in generation %s, before the rebalance to %s: "
-                     "left for redelivery", message.topic, message.partition, message.offset,
-                     message.generation_id, self.app.consumer_generation_id)
+            log.info("%s[%d]@%d was fetched before the rebalance to generation %s: left for "
+                     "redelivery", message.topic, message.partition, message.offset,
+                     self.host.generation())
             return self._throwaway(message.partition)
         return self.ledger(message.partition)
 
@@ -154,14 +158,16 @@ class Stage1:
         """Flush the ledger of ``partition`` if it has one, it is due and not flushing already
         (called per message)."""
         ledger = self.ledgers.get(partition)
-        if ledger is not None and not ledger.flushing and self.due(ledger, time.monotonic()):
+        if (ledger is not None and not ledger.flushing.active
+                and self.due(ledger, time.monotonic())):
             await self.flush(ledger)
 
     async def flush_idle(self) -> None:
         """Timer: flush ledgers whose events have waited a flush interval."""
         now = time.monotonic()
         for ledger in list(self.ledgers.values()):
-            if ledger.flushing or not self.due(ledger, now) or ledger.last_event is None:
+            if (ledger.flushing.active or not self.due(ledger, now)
+                    or ledger.last_event is None):
                 continue
             await self.flush(ledger)
 
@@ -171,13 +177,11 @@ class Stage1:
         snap = ledger.snapshot()
         if snap is None:
             return
-        ledger.flushing = True
         started = time.perf_counter()
         try:
-            with current_event_of(ledger.last_event):
+            with ledger.flushing.running(), self.host.scoped(ledger.last_event):
                 await self._write(ledger, snap)
         finally:
-            ledger.flushing = False
             ledger.flushed_at = time.monotonic()
         self.metrics.flush_seconds.observe(time.perf_counter() - started)
         if self.ledgers.get(ledger.partition) is not ledger:
@@ -187,12 +191,12 @@ class Stage1:
         self._count(snap)
 
     async def _write(self, ledger: Ledger, snap: Snapshot) -> None:
-        table, partition = self.table, ledger.partition
-        await written([write(table, partition, meta_key(partition), snap.meta)])
-        await written([write(table, partition, key, value) for key, value in snap.chunks])
+        host, table, partition = self.host, self.table, ledger.partition
+        await host.write(table, partition, [(meta_key(partition), snap.meta)])
+        await host.write(table, partition, snap.chunks)
         await written([await self.partials.send(key=None, value=value, partition=target)
                        for target, value in snap.partials])
-        await written([write(table, partition, meta_key(partition), snap.sent)])
+        await host.write(table, partition, [(meta_key(partition), snap.sent)])
 
     def _count(self, snap: Snapshot) -> None:
         metrics, pending = self.metrics, snap.pending
@@ -217,4 +221,5 @@ class Stage1:
     async def revoke(self, partitions: set[int]) -> None:
         """Drop the ledgers of revoked partitions after any flush in progress has finished."""
         self.active -= partitions
-        await drop_revoked(self.ledgers, partitions)
+        await drop_revoked(self.ledgers, partitions, self.metrics.revoke_waits_abandoned,
+                           self.revoke_wait_s)

@@ -35,9 +35,10 @@ from metrics.history import ClosedWindow
 from metrics.views import KeyCap, View, view_name
 from metrics.windows import SegmentWindows
 from streams.dives import DiveMonitor
-from streams.flushing import current_event_of, drop_revoked, write, written
+from streams.faust_adapter import StreamHost, written
+from streams.flushing import REVOKE_WAIT_S, Flushing, drop_revoked
 from streams.history.closing import History
-from streams.positions import Positions, is_stale
+from streams.positions import Positions
 from streams.serving.windows import KeyTotals
 from streams.settings import Settings
 
@@ -69,6 +70,11 @@ class Stage2Metrics:
             "Partials of view keys past their view's max_keys in a stage-2 partition, merged "
             "into the view's other key instead. Any increase: raise max_keys or drop the view.",
             ["view"], registry=registry)
+        self.revoke_waits_abandoned = Counter(
+            "cxpulse_window_flush_waits_abandoned",
+            "Revoked cx.partials partitions whose stage-2 flush still ran after 10 s: their "
+            "windows were dropped without waiting longer (that flush acks nothing; its records "
+            "may reach the changelog after the new owner restored it).", registry=registry)
         self.applied = self.partials.labels("applied")
         self.replayed = self.partials.labels("replayed")
         self.overlap = self.partials.labels("overlap")
@@ -87,7 +93,7 @@ class Part:
     events: list[Any] = field(default_factory=list)
     clock: float = 0.0
     last_event: Any = None
-    flushing: bool = False
+    flushing: Flushing = field(default_factory=Flushing)
     flushed_at: float = field(default_factory=time.monotonic)
     detached: bool = False   # its partition was revoked: never flushed
     next_offset: int | None = None   # the cx.partials offset needed next (saved with clock)
@@ -100,11 +106,14 @@ class Part:
 class Stage2:
     """Stage-2 parts of the partitions this worker owns."""
 
-    def __init__(self, app: Any, settings: Settings, table: Any, metrics: Stage2Metrics,
+    #: How long a revocation waits for a revoked partition's flush in progress.
+    revoke_wait_s = REVOKE_WAIT_S
+
+    def __init__(self, host: StreamHost, settings: Settings, table: Any, metrics: Stage2Metrics,
                  positions: Positions, views: dict[str, View],
                  windows: tuple[str, ...], history: History | None = None,
                  dives: DiveMonitor | None = None, dive_sink: Any = None) -> None:
-        self.app = app
+        self.host = host
         self.history = history   # closed windows for the history store (streams/history/)
         self.dives = dives
         self.dive_sink = dive_sink   # async callable taking the cx.dives records of a flush
@@ -166,7 +175,7 @@ class Stage2:
             return True   # never flushed: harmless
         ok = await self.positions.in_order(message.topic, message.partition, message.offset,
                                            part.next_offset, not part.started)
-        return ok and not is_stale(self.app, message)
+        return ok and not self.host.is_stale(message)
 
     def needed(self, partitions: list[Any]) -> list[tuple[Any, int | None]]:
         """(tp, offset needed next) of partials partitions, for Positions.watch."""
@@ -236,7 +245,7 @@ class Stage2:
         part.published = fresh
 
     def due(self, part: Part, now: float) -> bool:
-        return bool(part.events) and not part.flushing and (
+        return bool(part.events) and not part.flushing.active and (
             now - part.flushed_at >= self.settings.stage2_flush_interval_s)
 
     async def flush_due(self) -> None:
@@ -272,16 +281,13 @@ class Stage2:
                                     "d": part.book.to_json()}).encode()))
         events, part.events = part.events, []
         part.dirty = set()
-        part.flushing = True
         self.metrics.clock.labels(str(part.partition)).set(part.clock)
         try:
-            with current_event_of(part.last_event):
+            with part.flushing.running(), self.host.scoped(part.last_event):
                 if closed:   # before the records: a crash publishes them again, never less
                     await written(await self.history.send(part.partition, closed))
-                await written([write(self.table, part.partition, key, value)
-                               for key, value in records])
+                await self.host.write(self.table, part.partition, records)
         finally:
-            part.flushing = False
             part.flushed_at = time.monotonic()
         if dive_log and self.dive_sink is not None:
             await self.dive_sink(dive_log)
@@ -321,7 +327,7 @@ class Stage2:
         """Timer: load the parts of assigned partitions no partial has reached yet, so an idle
         partition's saved windows are served after a restart. Not while the table is being
         (or about to be) restored: a part loaded then would stay half empty."""
-        if getattr(self.app, "in_recovery", False) or getattr(self.app, "rebalancing", False):
+        if not self.host.settled():
             return
         for partition in sorted(self.active - set(self.parts)):
             part = self.part(partition)
@@ -338,7 +344,8 @@ class Stage2:
 
     async def revoke(self, partitions: set[int]) -> None:
         self.active -= partitions
-        dropped = await drop_revoked(self.parts, partitions)
+        dropped = await drop_revoked(self.parts, partitions,
+                                     self.metrics.revoke_waits_abandoned, self.revoke_wait_s)
         if self.history is not None:
             self.history.revoke(set(dropped))
         for partition in dropped:

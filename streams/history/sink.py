@@ -22,7 +22,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from metrics.history import DAY_S, HOUR_S
 from streams.history.closing import decode
 from streams.history.store import Store, open_store
-from streams.positions import Positions, is_stale
+from streams.faust_adapter import StreamHost
+from streams.positions import Positions
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,9 @@ class SinkMetrics:
 class Sink:
     """Writes history-topic messages into the configured stores."""
 
-    def __init__(self, app: Any, settings: Settings, dimensions: dict[str, tuple[str, ...]],
+    def __init__(self, host: StreamHost, settings: Settings, dimensions: dict[str, tuple[str, ...]],
                  positions: Positions, metrics: SinkMetrics) -> None:
-        self.app = app
+        self.host = host
         self.settings = settings
         self.dimensions = dimensions
         self.positions = positions
@@ -90,7 +91,7 @@ class Sink:
         expected, first = await self.expected(message.partition)
         ok = await self.positions.in_order(self.topic, message.partition, message.offset,
                                            expected, first)
-        return ok and message.partition in self.active and not is_stale(self.app, message)
+        return ok and message.partition in self.active and not self.host.is_stale(message)
 
     async def needed(self, partitions: list[Any]) -> list[tuple[Any, int | None]]:
         return [(tp, (await self.expected(tp.partition))[0]) for tp in partitions]

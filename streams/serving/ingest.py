@@ -134,6 +134,13 @@ class IngestMetrics:
             buckets=(0.001, 0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, float("inf")),
             registry=registry,
         )
+        self.revoke_waits_abandoned = Counter(
+            "cxpulse_flush_waits_abandoned",
+            "Revoked source partitions whose stage-1 flush still ran after 10 s: their state "
+            "was dropped without waiting longer (that flush acks nothing; its records may reach "
+            "the changelog after the new owner restored it). Any increase: see flush_seconds.",
+            registry=registry,
+        )
         self.agent_overflow = Gauge(
             "cxpulse_agent_overflow_events",
             "Events whose agent was folded into agent=\"other\" because the agent cut "

@@ -13,22 +13,23 @@ from streams.serving.dives import DiveCollector
 from streams.settings import Settings
 from streams.stage2 import CLOCK, Stage2, Stage2Metrics
 from tests.unit.metrics.test_dives import END, HOUR, MEASURE, windows
-from tests.unit.streams.test_stage2 import App, Table, message, partial
+from tests.unit.streams.fake_host import FakeHost
+from tests.unit.streams.test_stage2 import message, partial
 
 VIEWS = {"region": View("region", ("region",))}
 
 
 def _stage(sent: list) -> Stage2:
     registry = CollectorRegistry()
-    app = App()
-    positions = Positions(app, Counter("s", "", ["topic"], registry=registry),
+    host = FakeHost()
+    positions = Positions(host, Counter("s", "", ["topic"], registry=registry),
                           Counter("k", "", ["topic"], registry=registry))
     monitor = DiveMonitor(VIEWS, MEASURE, DiveRules(), ["region"], None, [])
 
     async def sink(records):
         sent.extend(json.loads(r) for r in records)
 
-    stage = Stage2(app, Settings(), Table(), Stage2Metrics(registry),
+    stage = Stage2(host, Settings(), {}, Stage2Metrics(registry),
                    positions, VIEWS, ("1h",), dives=monitor, dive_sink=sink)
     stage.assign({0})
     return stage

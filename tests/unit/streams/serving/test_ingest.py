@@ -33,7 +33,8 @@ def _zero_series() -> list[tuple[str, dict[str, str]]]:
         series += [("cxpulse_events_rejected_total", {"topic": topic, "reason": reason})
                    for reason in reasons.ALL]
     series += [("cxpulse_customers_evicted_total", {"cause": cause}) for cause in ("ttl",)]
-    series += [("cxpulse_dedupe_ids_forgotten_total", {})]
+    series += [("cxpulse_dedupe_ids_forgotten_total", {}),
+               ("cxpulse_flush_waits_abandoned_total", {})]
     return series
 
 
@@ -79,6 +80,7 @@ def test_counter_names_end_in_total_and_every_family_has_help(registry, metrics)
         "cxpulse_events_late", "cxpulse_events_replayed", "cxpulse_ticket_anomalies",
         "cxpulse_flushes", "cxpulse_flush_seconds", "cxpulse_agent_overflow_events",
         "cxpulse_messages_stale", "cxpulse_source_seeks", "cxpulse_source_messages_skipped",
+        "cxpulse_flush_waits_abandoned",
     }
     for family in families:
         assert len(family.documentation) > 20, family.name

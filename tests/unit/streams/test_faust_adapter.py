@@ -1,0 +1,155 @@
+"""The Faust adapter: the production host on a real (unstarted) faust.App, the fake host
+keeping to the same protocol, and no other module of streams/ reaching Faust's internals."""
+
+import asyncio
+import pathlib
+import re
+from types import SimpleNamespace
+
+import faust
+import pytest
+from faust.streams import current_event
+
+import streams
+from streams.faust_adapter import FaustHost, StreamHost
+from tests.unit.streams.fake_host import FakeHost
+
+STREAMS = pathlib.Path(streams.__file__).parent
+ADAPTER = STREAMS / "faust_adapter.py"
+#: Faust internals the stages once used directly; only the adapter may name them.
+PRIVATE = {
+    "current event variable": r"_current_event",
+    "table store": r"\.data\[",
+    "changelog send": r"send_changelog",
+    "generation": r"generation_id",
+    "assignor": r"\.assignor\b",
+    "consumer": r"\.consumer\.",
+    "recovery flag": r"in_recovery",
+    "rebalancing flag": r"\.rebalancing\b",
+    "flow control": r"flow_control",
+}
+#: Modules that build or run the Faust app and may import faust's public API.
+FAUST_IMPORTERS = {"faust_adapter.py", "app.py", "worker.py"}
+
+
+@pytest.fixture(scope="module")
+def app() -> faust.App:
+    return faust.App("adapter-test", broker="memory://", store="memory://", autodiscover=False)
+
+
+class Event:
+    """What scoping reads of a Faust event: its partition (weak-referenceable, as Faust's)."""
+
+    def __init__(self, partition: int) -> None:
+        self.message = SimpleNamespace(partition=partition)
+
+
+def test_both_hosts_keep_to_the_protocol(app):
+    assert isinstance(FaustHost(app), StreamHost)
+    assert isinstance(FakeHost(), StreamHost)
+
+
+def test_scoped_sets_fausts_current_event_unless_one_of_its_partition_is():
+    host = FaustHost(faust.App("adapter-scope", broker="memory://", autodiscover=False))
+    outer, same, other = Event(1), Event(1), Event(2)
+    assert current_event() is None
+    with host.scoped(outer):
+        assert current_event() is outer
+        with host.scoped(same):
+            assert current_event() is outer     # an event of the partition is current
+        with host.scoped(other):
+            assert current_event() is other
+        assert current_event() is outer
+    assert current_event() is None
+
+
+@pytest.mark.parametrize(("generation", "stale"), [(None, False), (0, False), (1, True)])
+def test_a_message_of_another_generation_is_stale(app, generation, stale):
+    app.consumer_generation_id = 0
+    assert FaustHost(app).is_stale(SimpleNamespace(generation_id=generation)) is stale
+
+
+@pytest.mark.parametrize(("in_recovery", "rebalancing", "settled"), [
+    (False, False, True), (True, False, False), (False, True, False), (True, True, False)])
+def test_restoring_tables_or_rebalancing_is_not_settled(in_recovery, rebalancing, settled):
+    app = faust.App("adapter-settled", broker="memory://", autodiscover=False)
+    app.in_recovery, app.rebalancing = in_recovery, rebalancing
+    assert FaustHost(app).settled() is settled
+
+
+def test_a_fresh_app_has_nothing_assigned(app):
+    assert FaustHost(app).assigned() == set()
+
+
+class Table(dict):
+    """Faust's table surface the adapter writes through: a store and changelog sends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sends: list[tuple[int, bytes, asyncio.Future]] = []
+
+    @property
+    def data(self) -> "Table":
+        return self
+
+    def send_changelog(self, partition: int, key: bytes, value: bytes) -> asyncio.Future:
+        future = asyncio.get_running_loop().create_future()
+        self.sends.append((partition, key, future))
+        return future
+
+
+def test_a_write_returns_only_once_every_changelog_record_is_written(app):
+    table = Table()
+
+    async def scenario() -> None:
+        write = asyncio.create_task(
+            FaustHost(app).write(table, 3, [(b"3/0", b"a"), (b"3/1", b"b")]))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert table == {b"3/0": b"a", b"3/1": b"b"}
+        assert [(p, k) for p, k, _ in table.sends] == [(3, b"3/0"), (3, b"3/1")]
+        table.sends[0][2].set_result(None)
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert not write.done()
+        table.sends[1][2].set_result(None)
+        await write
+
+    asyncio.run(scenario())
+
+
+def test_a_cancelled_write_leaves_fausts_futures_alone(app):
+    """Faust's delivery callback fails on a cancelled future: stopping the worker while a
+    flush waits must not cancel the sends."""
+    table = Table()
+
+    async def scenario() -> None:
+        write = asyncio.create_task(FaustHost(app).write(table, 0, [(b"0/0", b"a")]))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        write.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await write
+        assert not table.sends[0][2].cancelled()
+
+    asyncio.run(scenario())
+
+
+def modules() -> list[pathlib.Path]:
+    return sorted(STREAMS.rglob("*.py"))
+
+
+@pytest.mark.parametrize("pattern", PRIVATE.values(), ids=PRIVATE.keys())
+def test_only_the_adapter_touches_fausts_internals(pattern):
+    assert re.search(pattern, ADAPTER.read_text()), "the pattern no longer finds its use"
+    users = [str(path.relative_to(STREAMS)) for path in modules()
+             if path != ADAPTER and re.search(pattern, path.read_text())]
+    assert users == []
+
+
+def test_stages_do_not_import_faust():
+    importing = re.compile(r"^\s*(from|import)\s+faust\b", re.MULTILINE)
+    assert importing.search(ADAPTER.read_text())
+    users = [str(path.relative_to(STREAMS)) for path in modules()
+             if path.name not in FAUST_IMPORTERS and importing.search(path.read_text())]
+    assert users == []
