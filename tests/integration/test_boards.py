@@ -72,10 +72,13 @@ def stack(tmp_path_factory):
             folder / "simulator.log").start())
         prometheus = Prometheus(url)
         started = time.monotonic()
-        # Surveys follow resolved tickets, so they are the last families to appear.
-        wait_until(lambda: prometheus.instant(
-            'view_region_window_questionnaire_dimension:cxpulse_survey_index:ratio'
-            '{window="1h"}'), lambda r: len(r) > 0, timeout_s=240, interval_s=2)
+        # Surveys follow resolved tickets, so they are the last families to appear; the region
+        # and journey keys of a survey can sit on different workers, so wait for both views.
+        wait_until(lambda: [prometheus.instant(
+            f'{series}:cxpulse_survey_index:ratio{{window="1h"}}') for series in (
+                "view_region_window_questionnaire_dimension",
+                "view_business_line_journey_stage_window_questionnaire_dimension")],
+            lambda found: all(found), timeout_s=240, interval_s=2)
         remaining = EVENT_MINUTES * 60 / SPEEDUP - (time.monotonic() - started)
         time.sleep(max(remaining, 0) + 5)
         yield {"prometheus": prometheus, "folder": folder}
