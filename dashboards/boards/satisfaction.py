@@ -123,7 +123,7 @@ def with_dives(ctx: Context, board: Dashboard) -> Dashboard:
         return board
     hidden = tuple(dict.fromkeys(d for v in views for d in v.dimensions))
     rules = ctx.data.dives
-    board = board.with_row(Row(ctx.t("Dives (docs/dives.md)", "跳水（docs/dives.md）")))
+    board = board.with_row(Row(ctx.t("Dives", "跳水")))
     depth = ctx.t("depth (points)", "跌幅（分）")
     board = board.with_panel(table_panel(
         ctx, ctx.t("Dives on now", "正在跳水"),
