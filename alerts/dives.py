@@ -24,8 +24,8 @@ def _on(family: str, selector: str) -> str:
 
 
 def dive_rule(writer: Writer, name: str, alert: DiveAlert, view: View, window: str) -> dict:
-    """The alert for one view: depth while ``cxpulse_dive_active`` is 1, summed over no
-    worker (one worker owns a key), with the figures of the description queried."""
+    """The alert for one view: the depth while ``cxpulse_dive_active`` is 1, each gauge the
+    max across workers (one worker owns a key), with the description's figures queried."""
     rule_name, kinds = DIVE_KINDS[name]
     kind = f'kind=~"{kinds}"' if "|" in kinds else f'kind="{kinds}"'
     selector = f'view="{view.name}",{kind}'
