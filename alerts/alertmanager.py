@@ -16,6 +16,10 @@ WECOM_SECRET_PLACEHOLDER = "<CXPULSE_ALERT_WECOM_API_SECRET>"
 #: Alerts that mean the pipeline itself is broken: they mute the data alerts they cause.
 OUTAGES = ("CxpulseWorkerDown", "CxpulseNoWorkerUp", "CxpulseConsumerLagHigh",
            "CxpulseMessagesSkipped")
+#: Dive alerts, and the SLI whose stale or absent input freezes the gauges they read: with no
+#: new survey the dive gauges keep their last value, so a dive would stay on regardless.
+DIVES = ("CxpulseTimeDive", "CxpulseJourneyDive")
+SURVEY_SLI = "survey_index"
 #: Labels that tell two alerts about the same key apart (absent labels compare equal).
 KEY_LABELS = ("alertname", "slo", "view", "region", "channel", "queue", "business_line",
               "journey_stage", "agent", "kind", "clock", "questionnaire", "dimension", "topic",
@@ -76,6 +80,10 @@ def config(spec: AlertSpec, template_files: Iterable[str] = ()) -> dict:
             # A pipeline outage mutes the data alerts it causes (absent or skewed inputs).
             {"source_matchers": [f'alertname=~"{"|".join(OUTAGES)}"'],
              "target_matchers": ['layer="data"']},
+            # Stale or absent survey data mutes the dive alerts that read it.
+            {"source_matchers": ['alertname=~"CxpulseSliStale|CxpulseSliAbsent"',
+                                 f'slo="{SURVEY_SLI}"'],
+             "target_matchers": [f'alertname=~"{"|".join(DIVES)}"']},
         ],
         "receivers": [_receiver(name, spec) for name in routing.receivers],
     }

@@ -1,7 +1,7 @@
 """``cxpulse alerts build``: every generated alerting file, written or checked for drift.
 
 One build makes the views' recording rules (alerts/recording.py), the SLO recording rules and
-the alert rules (alerts/rules.py) and the Alertmanager config (alerts/alertmanager.py) from the
+the alert rules (alerts/rules.py, the dive alerts alerts/dives.py) and the Alertmanager config (alerts/alertmanager.py) from the
 data file, the alert spec and the settings; ``--check`` compares them all with what is on disk.
 """
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from alerts import alertmanager, recording, rules
+from alerts import alertmanager, dives, recording, rules
 from alerts.spec import AlertSpec, load_spec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,8 +49,12 @@ def render_all(settings, spec: AlertSpec) -> dict[str, str]:
             {"groups": rules.recording_groups(spec, views)}, "alerts/spec.yaml",
             "SLIs over the burn-rate windows from counters summed across workers"),
         "rules/cxpulse-alerts.rules.yml": _dump(
-            {"groups": rules.alert_groups(spec, views, targets.min_sample,
-                                          settings.alert_language)},
+            {"groups": [*rules.alert_groups(spec, views, targets.min_sample,
+                                            settings.alert_language),
+                        {"name": "cxpulse-dive-alerts", "rules": dives.dive_alerts(
+                            rules.Writer(spec, settings.alert_language), views,
+                            data.dives.time_views, data.dive_journey_view(),
+                            data.dives.baseline_days, data.dives.journey_window)}]},
             "alerts/spec.yaml", f"Alerts, annotations in {settings.alert_language}"),
         "alertmanager.yml": _dump(alertmanager.config(spec, TEMPLATES), "alerts/spec.yaml",
                                   "Routing, grouping, inhibition and receivers; secrets are "

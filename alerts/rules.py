@@ -41,12 +41,17 @@ def key_template(view: View) -> str:
     return "|".join(["{{ $labels.view }}", *(f"{{{{ $labels.{d} }}}}" for d in view.dimensions)])
 
 
-def query_template(record: str, labels: tuple[str, ...], fmt: str = "%.0f") -> str:
-    """Go template text that queries ``record`` for the alert's own label values."""
-    matchers = ",".join(f"{label}=%q" for label in labels)
-    args = " ".join(f"$labels.{label}" for label in labels)
+def query_template(record: str, labels: tuple[str, ...], fmt: str = "%.0f",
+                   fixed: Mapping[str, str] | None = None, label: str | None = None) -> str:
+    """Go template text that queries ``record`` for the alert's own label values (and the
+    ``fixed`` label values); prints the first result's value, or its ``label``."""
+    pairs = [*((name, f'"{value}"') for name, value in (fixed or {}).items()),
+             *((name, f"$labels.{name}") for name in labels)]
+    matchers = ",".join(f"{name}=%q" for name, _ in pairs)
+    args = " ".join(arg for _, arg in pairs)
+    show = f'label "{label}"' if label else f'value | printf "{fmt}"'
     return (f'{{{{ with printf "{record}{{{matchers}}}" {args} | query }}}}'
-            f'{{{{ . | first | value | printf "{fmt}" }}}}{{{{ end }}}}')
+            f'{{{{ . | first | {show} }}}}{{{{ end }}}}')
 
 
 def key_matchers(view: View, keys: Mapping[str, float]) -> list[tuple[float, str]]:
@@ -348,7 +353,7 @@ def pipeline_alerts(writer: Writer) -> list[dict]:
 
 def alert_groups(spec: AlertSpec, views: Mapping[str, View], min_sample: int,
                  language: str) -> list[dict]:
-    """The groups of cxpulse-alerts.rules.yml."""
+    """The groups of cxpulse-alerts.rules.yml but the dive alerts (alerts/dives.py)."""
     writer = Writer(spec, language)
     slo = []
     for name, objective in spec.objectives.items():

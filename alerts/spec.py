@@ -1,4 +1,4 @@
-"""The alert spec's schema: objectives, thresholds, pipeline limits and routing (alerts/spec.yaml).
+"""The alert spec's schema: objectives, thresholds, pipeline limits, dives and routing (alerts/spec.yaml).
 
 The spec says what an on-call lead is promised; alerts/rules.py and alerts/alertmanager.py turn
 it into rule files and the Alertmanager config. Objectives and thresholds are given per view
@@ -85,6 +85,13 @@ class Limit(_Section):
     severity: Severity
 
 
+class DiveAlert(_Section):
+    """A dive alert (docs/dives.md): how long a dive must hold, and how loud it is."""
+
+    for_: Duration = Field(alias="for")
+    severity: Severity
+
+
 class Receiver(_Section):
     """Where notifications go; any mix of the kinds below."""
 
@@ -147,6 +154,7 @@ class AlertSpec(_Section):
                      Objective]
     thresholds: dict[Literal["first_response_score", "survey_index"], Threshold]
     pipeline: dict[str, Limit]
+    dives: dict[Literal["time", "journey"], DiveAlert] = Field(default_factory=dict)
     routing: Routing
 
 

@@ -150,6 +150,31 @@ TEXTS: dict[str, dict[Language, tuple[str, str]]] = {
                "最近{window}内视图 {{{{ $labels.view }}}} 有 {value} 个分片被折叠进 other 键："
                "键数超过 max_keys。"),
     },
+    "CxpulseTimeDive": {
+        "en": ("{key}: satisfaction dived {depth} points below its own baseline",
+               "{key}: the overall index is {depth} +/- {margin} points below the key's own "
+               "{window} baseline (p = {p}), on {judged} responses since the fall began against "
+               "{reference} in the baseline; the sequential detector has held the dive for "
+               "{for_}. Driver dimension: {dimension}; operational measure: {measure}. "
+               "`cxpulse dives` says when it began."),
+        "zh": ("{key}：满意度较自身基线跳水 {depth} 分",
+               "{key}：总体指数比该分组自身{window}基线低 {depth} ± {margin} 分（p = {p}），"
+               "下跌以来样本 {judged} 份答卷，基线 {reference} 份；序贯检测已持续{for_}。主要下降"
+               "维度：{dimension}；运营指标：{measure}。`cxpulse dives` 可查看开始时间。"),
+    },
+    "CxpulseJourneyDive": {
+        "en": ("{key}: journey stage sits {depth} points under its reference "
+               "({{{{ $labels.kind }}}})",
+               "{key}: over the last {window} the stage's overall index is {depth} +/- {margin} "
+               "points below its reference ({{{{ $labels.kind }}}}: the previous stage or the "
+               "stage's benchmark), p = {p}, on {judged} responses against {reference} (0 for a "
+               "benchmark), for {for_}. Driver dimension: {dimension}; operational measure: "
+               "{measure}."),
+        "zh": ("{key}：旅程阶段低于参照（{{{{ $labels.kind }}}}）{depth} 分",
+               "{key}：最近{window}该阶段总体指数比参照（{{{{ $labels.kind }}}}：上一阶段或本阶段"
+               "标杆）低 {depth} ± {margin} 分（p = {p}），样本 {judged} 份答卷，参照 {reference} "
+               "份（标杆为 0），已持续{for_}。主要下降维度：{dimension}；运营指标：{measure}。"),
+    },
     "CxpulseCalendarFallback": {
         "en": ("Complaint clocks use the weekday fallback calendar",
                "{value} dates had no holiday data and were decided Monday-Friday: complaint "

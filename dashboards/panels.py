@@ -85,8 +85,9 @@ class Column:
 
 def table_panel(ctx: Context, title: str, description: str, columns: list[Column],
                 height: int = 8, width: int = 24, sort_by: str | None = None,
-                descending: bool = False) -> table.Panel:
-    """Instant queries joined on their labels: one row per view key, one column per query.
+                descending: bool = False, hidden: tuple[str, ...] = ()) -> table.Panel:
+    """Instant queries joined on their labels: one row per view key, one column per query;
+    ``hidden`` label columns are left out besides the usual (time, view, window, name).
 
     Grafana's ``merge`` joins the frames on their label columns and ``organize`` names each
     ``Value #<ref>`` column; dashboards/render.py does the same join.
@@ -101,7 +102,7 @@ def table_panel(ctx: Context, title: str, description: str, columns: list[Column
         panel = panel.override_by_name(column.name, column_overrides(column))
     panel = panel.with_transformation(DataTransformerConfig("merge", options={}))
     panel = panel.with_transformation(DataTransformerConfig("organize", options={
-        "excludeByName": {name: True for name in HIDDEN_COLUMNS},
+        "excludeByName": {name: True for name in (*HIDDEN_COLUMNS, *hidden)},
         "renameByName": rename}))
     if sort_by:
         panel = panel.sort_by([common_builders.TableSortByFieldState()

@@ -36,6 +36,14 @@ def panel_queries(board: dict) -> list[PanelQuery]:
     return out
 
 
+def annotation_queries(board: dict) -> list[PanelQuery]:
+    """Every Prometheus annotation query of a built board, as PanelQuery (panel
+    ``annotation: <name>``, instant False: Grafana runs them over the time range)."""
+    return [PanelQuery(board["uid"], f"annotation: {a['name']}", "", "", a["expr"], False)
+            for a in board.get("annotations", {}).get("list", [])
+            if a.get("datasource", {}).get("type") == "prometheus" and a.get("expr")]
+
+
 def variable_queries(board: dict) -> dict[str, str]:
     """Template variable name -> its ``label_values(...)`` query (query variables only)."""
     return {v["name"]: v["query"] for v in board.get("templating", {}).get("list", [])

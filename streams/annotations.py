@@ -18,6 +18,8 @@ from typing import Any
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
+#: Tags every dive annotation carries (the Satisfaction board's annotation query asks for them).
+TAGS = ("cxpulse", "dive")
 
 
 def annotation(record: dict[str, Any]) -> dict[str, Any]:
@@ -29,7 +31,7 @@ def annotation(record: dict[str, Any]) -> dict[str, Any]:
             + (f", {record['measure']} {record['measure_from']:.0%} -> "
                f"{record['measure_to']:.0%}" if record.get("measure", "none") != "none" else ""))
     return {"time_from": int(record["at_s"] * 1000),
-            "tags": ["cxpulse", "dive", record["kind"], record["event"]], "text": text}
+            "tags": [*TAGS, record["kind"], record["event"]], "text": text}
 
 
 class Annotator:

@@ -1,11 +1,19 @@
 """Satisfaction (满意度): index per dimension with its sample and 95 % interval, gap to target,
-and the worst view keys first, so a lead sees what is worst now and what it would take."""
+the worst view keys first, and the dives on now with their drivers, so a lead sees what is worst
+now, where it fell, and what it would take."""
 
-from grafana_foundation_sdk.builders.dashboard import Dashboard, Row
+from grafana_foundation_sdk.builders.dashboard import (
+    AnnotationQuery,
+    AnnotationTarget,
+    Dashboard,
+    Row,
+)
+from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
 from dashboards.boards.common import frame
 from dashboards.context import Context
 from dashboards.panels import (
+    BLUE,
     GREEN,
     ORANGE,
     RED,
@@ -17,8 +25,9 @@ from dashboards.panels import (
     table_panel,
     timeseries_panel,
 )
-from dashboards.queries import surveys
+from dashboards.queries import dives, surveys
 from dashboards.queries.select import low_sample
+from streams.annotations import TAGS
 
 UID = "cxpulse-satisfaction"
 DIMENSION = ("questionnaire", "dimension")
@@ -98,4 +107,64 @@ def build(ctx: Context) -> Dashboard:
         [Series(f"max by (questionnaire) ({surveys.responses(region, DIMENSION)})",
                 "{{questionnaire}}")],
         thresholds=steps(ORANGE, (n_min, GREEN)), minimum=0, width=8))
-    return board
+    return with_dives(ctx, board)
+
+
+def dive_views(ctx: Context) -> list:
+    """The views with dives (the data file's time views, then the journey view), configured."""
+    names = [*ctx.data.dives.time_views, ctx.data.dive_journey_view()]
+    return [ctx.views[n] for n in dict.fromkeys(names) if n in ctx.views]
+
+
+def with_dives(ctx: Context, board: Dashboard) -> Dashboard:
+    """The dives row (table of dives on now, detector ratio) and the dive annotations."""
+    views = dive_views(ctx)
+    if not views:
+        return board
+    hidden = tuple(dict.fromkeys(d for v in views for d in v.dimensions))
+    rules = ctx.data.dives
+    board = board.with_row(Row(ctx.t("Dives", "跳水")))
+    depth = ctx.t("depth (points)", "跌幅（分）")
+    board = board.with_panel(table_panel(
+        ctx, ctx.t("Dives on now", "正在跳水"),
+        ctx.t(f"Keys whose overall index has dived: against their own "
+              f"{rules.baseline_days}-day baseline (time) or the previous stage or its "
+              f"benchmark (journey). Depth +/- 95 % margin, one-sided p, responses judged and "
+              f"in the reference (0 for a benchmark), the dimension that fell most and the "
+              f"operational measure that rose most. Deepest first.",
+              f"总体指数跳水的分组：对比自身近 {rules.baseline_days} 天基线（time）或上一阶段/"
+              f"标杆（journey）。跌幅 ± 95% 误差、单侧 p、判定与参照样本（标杆为 0）、下降最多的"
+              f"维度与上升最多的运营指标。跌幅大者优先。"),
+        [Column(depth, dives.on_now(views, "cxpulse_dive_depth_points"), decimals=1,
+                thresholds=steps(ORANGE, (rules.design_points * 2, RED))),
+         Column(ctx.t("+/- margin", "± 误差"),
+                dives.on_now(views, "cxpulse_dive_depth_margin_points"), decimals=1),
+         Column("p", dives.on_now(views, "cxpulse_dive_p_value"), decimals=6),
+         Column(ctx.t("judged (responses)", "判定样本（份）"),
+                dives.on_now(views, "cxpulse_dive_responses", side="judged"), decimals=0),
+         Column(ctx.t("reference (responses)", "参照样本（份）"),
+                dives.on_now(views, "cxpulse_dive_responses", side="reference"), decimals=0)],
+        height=8, sort_by=depth, descending=True, hidden=hidden))
+    time_views = [v for v in views if v.name in rules.time_views]
+    board = board.with_panel(timeseries_panel(
+        ctx, ctx.t("Time-dive detector: statistic / threshold", "时间跳水检测：统计量 / 阈值"),
+        ctx.t("CUSUM statistic over its threshold per key (1 = in alarm; a dive is on when the "
+              "samples suffice too). Its threshold already follows the key's response rate; the "
+              "table above gives the samples of the dives on.",
+              "各分组 CUSUM 统计量与阈值之比（1 = 报警；样本足够时即为跳水）。阈值已按分组回访"
+              "速率设定；样本见上表。"),
+        [Series(dives.detector_ratio(time_views), "{{key}}")],
+        thresholds=steps(BLUE, (1, RED)), minimum=0, maximum=1, width=24))
+    prometheus = DataSourceRef(type_val="prometheus", uid=ctx.datasource_uid)
+    board = board.annotation(AnnotationQuery().name(ctx.t("Dive starts", "跳水开始"))
+                             .datasource(prometheus).enable(True).icon_color("red")
+                             .expr(dives.starts(views)))
+    board = board.annotation(AnnotationQuery().name(ctx.t("Dive ends", "跳水结束"))
+                             .datasource(prometheus).enable(True).icon_color("green")
+                             .expr(dives.ends(views)))
+    return board.annotation(
+        AnnotationQuery().name(ctx.t("Dives (annotator)", "跳水（标注器）"))
+        .datasource(DataSourceRef(type_val="grafana", uid="-- Grafana --")).enable(True)
+        .icon_color("purple")
+        .target(AnnotationTarget().type("tags").tags(list(TAGS))
+                .match_any(False).limit(100)))

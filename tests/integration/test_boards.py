@@ -13,8 +13,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from dashboards.boards.satisfaction import dive_views
 from dashboards.build import BUILD_DIR
-from dashboards.promql import fill, label_values, panel_queries, variable_queries
+from dashboards.context import Context
+from dashboards.promql import (
+    annotation_queries,
+    fill,
+    label_values,
+    panel_queries,
+    variable_queries,
+)
+from dashboards.queries import dives
 from dashboards.render import Prometheus, PrometheusError, is_sql_board, render_boards
 from streams.broker import EmbeddedBroker
 from streams.monitoring import PROMETHEUS_CANDIDATES, find_binary, prometheus_config, write_yaml
@@ -30,6 +39,11 @@ EXPECTED_EMPTY = {
     # substring of the expression -> why it has no series after a few minutes
     "offset 1h": "compares with an hour ago: Prometheus has only minutes of history",
     "cxpulse_view_partials_folded_total": "no view reaches its key cap (500 keys) in the test",
+    "cxpulse_dive_detector_ratio": "the time detector runs on a 7-day baseline "
+                                   "(dives.baseline_days); the stack has 3 hours of events",
+    "cxpulse_dive_active": "no dive is on, starting or ending (time dives need a 7-day "
+                           "baseline); test_dive_queries_see_every_judged_key runs the same "
+                           "expressions on every judged key",
 }
 
 
@@ -98,7 +112,7 @@ def test_every_panel_query_parses_and_returns_series(stack):
     prometheus = stack["prometheus"]
     empty, failed, counted = [], [], 0
     for board in _boards().values():
-        for query in panel_queries(board):
+        for query in panel_queries(board) + annotation_queries(board):
             counted += 1
             expr = fill(query.expr, window="1h", range_s=600)
             try:
@@ -117,6 +131,20 @@ def test_every_panel_query_parses_and_returns_series(stack):
         if reason is None:
             unexplained.append(f"{query.board} / {query.panel} / {query.ref}: {expr}")
     assert not unexplained, "\n".join(unexplained)
+
+
+def test_dive_queries_see_every_judged_key(stack):
+    """The dive table's expressions with "on now" widened to every judged key: each dive
+    view's keys come back with the key and driver labels joined (the gauges exist as 0)."""
+    prometheus = stack["prometheus"]
+    views = dive_views(Context.from_settings(Settings()))
+    for view in views:
+        expr = fill(dives.on_now([view], "cxpulse_dive_responses", state=">= 0",
+                                 side="reference"))
+        rows = prometheus.instant(expr)
+        assert rows, f"no judged key of view {view.name}: {expr}"
+        assert all(r["metric"]["key"].startswith(f"{view.name}") and "measure" in r["metric"]
+                   for r in rows), rows[:3]
 
 
 def test_every_key_variable_lists_keys(stack):
