@@ -124,12 +124,15 @@ def test_unknown_variable_is_refused(monkeypatch, capsys):
     assert "CXPULSE_BROKER_ULR" in _flat(capsys.readouterr().err)
 
 
-def test_console_script_exits_2_on_an_invalid_setting():
-    environment = {**os.environ, "CXPULSE_BROKER_URL": "http://x"}
+def _topics_create(**variables: str) -> subprocess.CompletedProcess:
+    """`cxpulse topics create` as a console user runs it, with ``variables`` set."""
+    return subprocess.run([sys.executable, "-m", "streams.cli", "topics", "create"],
+                          cwd=REPO, env={**os.environ, **variables}, capture_output=True,
+                          text=True, timeout=60, check=False)
 
-    result = subprocess.run([sys.executable, "-m", "streams.cli", "topics", "create"],
-                            cwd=REPO, env=environment, capture_output=True, text=True,
-                            timeout=60, check=False)
+
+def test_console_script_exits_2_on_an_invalid_setting():
+    result = _topics_create(CXPULSE_BROKER_URL="http://x")
 
     assert result.returncode == 2, result.stderr
     assert "CXPULSE_BROKER_URL" in result.stderr
@@ -138,11 +141,7 @@ def test_console_script_exits_2_on_an_invalid_setting():
 
 def test_console_script_warns_of_a_renamed_variable_by_default():
     """The deprecation must reach a user who never turned warnings on (no -W flag)."""
-    environment = {**os.environ, "CXPULSE_FLUSH_MAX_EVENTS": "0"}
-
-    result = subprocess.run([sys.executable, "-m", "streams.cli", "topics", "create"],
-                            cwd=REPO, env=environment, capture_output=True, text=True,
-                            timeout=60, check=False)
+    result = _topics_create(CXPULSE_FLUSH_MAX_EVENTS="0")
 
     assert result.returncode == 2, result.stderr
     assert "CXPULSE_FLUSH_MAX_EVENTS is deprecated" in result.stderr
