@@ -35,8 +35,9 @@ def overdispersion(hours: Mapping[int, HourSums], sigma: float, shrink_responses
     ``hours``: hour start (epoch s, UTC) -> (responses, sum of scores); ``sigma``: the sd of
     single scores. For each day d with responses, every hour h of d is judged against the
     hour-of-day mean of the other days, mu(-d); phi is the mean over those hours of
-    (sum_h - n_h mu(-d))^2 / (n_h sigma^2), which is 1 for iid scores around a steady daily
-    profile. Fewer than ``min_days`` days with responses: 1 (too little to tell). Below 1 is
+    (sum_h - n_h mu(-d))^2 / (n_h sigma^2). For iid scores around a steady daily profile that
+    is 1 plus the error of the other days' mean (about 1 / (days - 1) on an hour whose mean
+    takes full weight, near 0 on a thin hour that leans on the whole baseline). Fewer than ``min_days`` days with responses: 1 (too little to tell). Below 1 is
     sampling noise (or a sigma inflated by the daily profile): 1, so the iid threshold is the
     least a key gets.
     """
