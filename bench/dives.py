@@ -16,11 +16,12 @@ top-box share, response rate) re-estimated each day from the 7 days before, as s
                     a product dependency).
 
 Null runs report false alarms per view key per 30 days; dive runs inject a fall of 5, 10 or 15
-points (satisfaction_shift -0.5/-1.0/-1.5) into one region each for 24 h, in rounds 8 days
-apart (so no dive sits in a later one's baseline), and report
-the delay from injection to the first alarm. Run (about 10 minutes):
+points (satisfaction_shift -0.5/-1.0/-1.5) into one region each for 24 h from late morning,
+in rounds 8 days apart (so a dive's last ~10 hours sit in the next round's 7-day baseline, as
+the tail of a real dive would), and report the delay from injection to the first alarm. Run
+(about 20 minutes on a shared 2-core machine):
 
-    flock /tmp/cxpulse-heavy.lock timeout 1200 .venv/bin/python -m bench.dives
+    flock /tmp/cxpulse-heavy.lock timeout 1500 .venv/bin/python -u -m bench.dives
 """
 
 import argparse
@@ -206,7 +207,7 @@ def null_run(config, days, detectors):
 def dive_run(config, days, sizes, detectors):
     regions = config.regions
     effects, injections = [], []
-    # Rounds 8 days apart: no injection sits in a later one's 7-day baseline.
+    # Rounds 8 days apart: each dive's last ~10 h sit in the next round's 7-day baseline.
     for repeat, day in enumerate(range(8, int(days) - 1, 8)):
         for index, points in enumerate(sizes):
             region = regions[(index + repeat) % len(regions)]

@@ -4,11 +4,13 @@ Satisfaction follows the daily load, so a key's expected score depends on the ho
 (:func:`hour_of_day_mean`). Even then, an hour's mean varies by more than sigma / sqrt(n): the
 day's load, queues that build over hours, and the error of the baseline's own estimate of that
 hour. :func:`overdispersion` measures it as a variance inflation phi, leaving one baseline day
-out at a time and judging its hours against the hour-of-day means of the other days: what the
-detector meets on a new day. docs/dives.md, "Calibrating the threshold".
+out at a time and judging its hours against the other days' hours: what the detector meets on
+a new day. Medians, not means, so a dive in the baseline does not slow the next one's
+detection. docs/dives.md, "Calibrating the threshold".
 """
 
 from collections.abc import Mapping
+from statistics import median
 
 #: An hour of the day's responses and sum of scores.
 HourSums = tuple[int, float]
@@ -33,13 +35,21 @@ def overdispersion(hours: Mapping[int, HourSums], sigma: float, shrink_responses
     """The variance inflation phi of a baseline's hour means, between 1 and ``cap``.
 
     ``hours``: hour start (epoch s, UTC) -> (responses, sum of scores); ``sigma``: the sd of
-    single scores. For each day d with responses, every hour h of d is judged against the
-    hour-of-day mean of the other days, mu(-d); phi is the mean over those hours of
-    (sum_h - n_h mu(-d))^2 / (n_h sigma^2). For iid scores around a steady daily profile that
-    is 1 plus the error of the other days' mean (about 1 / (days - 1) on an hour whose mean
-    takes full weight, near 0 on a thin hour that leans on the whole baseline). Fewer than ``min_days`` days with responses: 1 (too little to tell). Below 1 is
-    sampling noise (or a sigma inflated by the daily profile): 1, so the iid threshold is the
-    least a key gets.
+    single scores. Each day d with responses is judged against the other days: hour h of d
+    against mu(-d), the median over the other days of that hour's mean, shrunk towards the
+    median of their day means by w = n / (n + ``shrink_responses``) (n: the hour's responses
+    on the other days). Day d's ratio is the mean over its hours of
+    (sum_h - n_h mu(-d))^2 / (n_h sigma^2); phi is the median of the days' ratios.
+
+    Medians, because a dive in the baseline (the tail of the last one, a bad day) must not
+    make the next dive slow to detect: one disturbed day neither counts as a ratio nor moves
+    the other days' reference. Over-dispersion that most days show still counts in full.
+    For iid scores around a steady daily profile phi is about 1 plus the error of the other
+    days' median (about 1.2 / (days - 1) on an hour whose mean takes full weight, near 0 on a
+    thin hour that leans on the whole baseline); a median of day ratios reads a few per cent
+    low, which the floor at 1 mostly hides. Fewer than ``min_days`` days with responses:
+    1, too little to tell. Below 1 is sampling noise (or a sigma inflated by the daily
+    profile): 1, so the iid threshold is the least a key gets.
     """
     if not sigma > 0:
         return 1.0
@@ -49,22 +59,20 @@ def overdispersion(hours: Mapping[int, HourSums], sigma: float, shrink_responses
             days.setdefault(start // _DAY_S, {})[start % _DAY_S // _HOUR_S] = (n, total)
     if len(days) < max(2, min_days):
         return 1.0
-    by_hour: dict[int, list[float]] = {}
-    for day in days.values():
-        for hour, (n, total) in day.items():
-            sums = by_hour.setdefault(hour, [0, 0.0])
-            sums[0] += n
-            sums[1] += total
-    n_all = sum(n for n, _ in by_hour.values())
-    total_all = sum(total for _, total in by_hour.values())
-    pearson, count = 0.0, 0
-    for day in days.values():
-        rest = {hour: (n - day.get(hour, (0, 0.0))[0], total - day.get(hour, (0, 0.0))[1])
-                for hour, (n, total) in by_hour.items()}
-        n_rest = n_all - sum(n for n, _ in day.values())
-        mean_rest = (total_all - sum(total for _, total in day.values())) / n_rest
-        for hour, (n, total) in day.items():
-            expected = hour_of_day_mean(rest, hour, mean_rest, shrink_responses)
+    day_means = {day: sum(total for _, total in found.values())
+                 / sum(n for n, _ in found.values()) for day, found in days.items()}
+    ratios = []
+    for day, found in days.items():
+        others = [days[other] for other in days if other != day]
+        whole = median(day_means[other] for other in days if other != day)
+        pearson = 0.0
+        for hour, (n, total) in found.items():
+            seen = [other[hour] for other in others if hour in other]
+            n_rest = sum(m for m, _ in seen)
+            weight = n_rest / (n_rest + shrink_responses) if seen else 0.0
+            expected = whole
+            if weight:
+                expected += weight * (median(t / m for m, t in seen) - whole)
             pearson += (total - n * expected) ** 2 / n
-            count += 1
-    return min(cap, max(1.0, pearson / count / (sigma * sigma)))
+        ratios.append(pearson / len(found))
+    return min(cap, max(1.0, median(ratios) / (sigma * sigma)))
