@@ -5,19 +5,23 @@ realistic rates; each view key's surveys are cut into 10-minute steps of the mea
 (after_sales_10 / overall) and fed to every candidate detector, with the baseline (mean, sd,
 top-box share, response rate) re-estimated each day from the 7 days before, as stage 2 does:
 
-- ``normal_cusum``  the product's detector (metrics/sequential.py), h from Siegmund for a
+- ``normal_cusum``  the product's detector (metrics/sequential.py): sigma inflated by the
+                    baseline's over-dispersion phi (metrics/baseline.py), h from Siegmund for a
                     365-day in-control run length at the key's rate;
+- ``normal_cusum_iid`` the same with phi = 1 (the product before issue 10's calibration);
 - ``binomial_cusum`` top-box share, p1 from the same 5-point design shift, h from Wald;
 - ``ewma``          per response, lambda 0.2, L from the same run length;
 - ``adwin``         river's ADWIN (delta 0.002) on the scores, an alarm when it cuts the window
-                    and the mean fell (only when river is installed; not a product dependency).
+                    and the mean fell (only with river: ``pip install -e ".[bench]"``; not
+                    a product dependency).
 
 Null runs report false alarms per view key per 30 days; dive runs inject a fall of 5, 10 or 15
-points (satisfaction_shift -0.5/-1.0/-1.5) into one region each for 24 h, in rounds 8 days
-apart (so no dive sits in a later one's baseline), and report
-the delay from injection to the first alarm. Run (about 10 minutes):
+points (satisfaction_shift -0.5/-1.0/-1.5) into one region each for 24 h from late morning,
+in rounds 8 days apart (so a dive's last ~10 hours sit in the next round's 7-day baseline, as
+the tail of a real dive would), and report the delay from injection to the first alarm. Run
+(about 20 minutes on a shared 2-core machine):
 
-    flock /tmp/cxpulse-heavy.lock timeout 1200 .venv/bin/python -m bench.dives
+    flock /tmp/cxpulse-heavy.lock timeout 1500 .venv/bin/python -u -m bench.dives
 """
 
 import argparse
@@ -27,6 +31,7 @@ import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+from metrics.baseline import hour_of_day_mean, overdispersion
 from metrics.dives import DiveRules
 from metrics.sequential import (
     BernoulliCusum,
@@ -46,7 +51,7 @@ STEP_S = 600
 #: Baselines per hour of the day (as the product), or flat (--flat, to show why).
 HOURLY = True
 RULES = DiveRules()
-DETECTORS = ("normal_cusum", "binomial_cusum", "ewma", "adwin")
+DETECTORS = ("normal_cusum", "normal_cusum_iid", "binomial_cusum", "ewma", "adwin")
 
 
 def surveys(config: SimulatorConfig, scenario: Scenario | None, days: float):
@@ -68,26 +73,34 @@ def surveys(config: SimulatorConfig, scenario: Scenario | None, days: float):
 
 
 def _baseline(by_step: dict[int, list[int]], day: int):
-    """(mu, sd, top-box share, responses/h, per hour of day: (mu, share)) of the 7 days before
-    ``day``; hour-of-day values shrunk as metrics/time_dives.py does."""
+    """(mu, sd, top-box share, responses/h, per hour of day: (mu, share), phi) of the 7 days
+    before ``day``; hour-of-day values shrunk and phi estimated as metrics/time_dives.py does."""
     per_day = 86_400 // STEP_S
-    scores, hourly = [], defaultdict(list)
+    scores, hourly, hour_sums = [], defaultdict(list), defaultdict(lambda: [0, 0])
     for i in range((day - RULES.baseline_days) * per_day, day * per_day):
         found = by_step.get(i, ())
         scores += found
         hourly[(i % per_day) * STEP_S // 3600] += found
+        sums = hour_sums[i * STEP_S // 3600 * 3600]
+        sums[0] += len(found)
+        sums[1] += sum(found)
     if len(scores) < RULES.min_baseline:
         return None
     mu, sd = statistics.fmean(scores), statistics.stdev(scores)
     top = sum(s >= 9 for s in scores) / len(scores)
+    shrink = RULES.shrink_responses if HOURLY else math.inf
+    by_hour_of_day = {hour: (len(found), sum(found)) for hour, found in hourly.items()}
     by_hour = {}
     for hour in range(24):
         found = hourly.get(hour, [])
         w = len(found) / (len(found) + RULES.shrink_responses) if HOURLY else 0.0
-        hour_mu = w * statistics.fmean(found) + (1 - w) * mu if found else mu
         hour_top = w * sum(s >= 9 for s in found) / len(found) + (1 - w) * top if found else top
-        by_hour[hour] = (hour_mu, min(max(hour_top, 0.005), 0.995))
-    return mu, sd, min(max(top, 0.005), 0.995), len(scores) / (RULES.baseline_days * 24), by_hour
+        by_hour[hour] = (hour_of_day_mean(by_hour_of_day, hour, mu, shrink),
+                         min(max(hour_top, 0.005), 0.995))
+    phi = overdispersion({hour: tuple(sums) for hour, sums in hour_sums.items()}, sd, shrink,
+                         RULES.dispersion_min_days, RULES.dispersion_cap)
+    return (mu, sd, min(max(top, 0.005), 0.995), len(scores) / (RULES.baseline_days * 24),
+            by_hour, phi)
 
 
 def run_detector(name: str, by_step: dict[int, list[int]], first_day: int, last_step: int):
@@ -101,12 +114,13 @@ def run_detector(name: str, by_step: dict[int, list[int]], first_day: int, last_
             if base is None:
                 detector = None
                 continue
-            mu, sd, p0, rate, by_hour = base
+            mu, sd, p0, rate, by_hour, phi = base
             arl = RULES.target_run_days * 24 * rate
             delta = RULES.design_points / 10   # score units on the 10-point scale
-            if name == "normal_cusum":
-                k = delta / (2 * sd)
-                fresh = NormalCusum(mu, sd, k, normal_cusum_threshold(k, arl))
+            if name in ("normal_cusum", "normal_cusum_iid"):
+                sigma = sd * math.sqrt(phi if name == "normal_cusum" else 1.0)
+                k = delta / (2 * sigma)
+                fresh = NormalCusum(mu, sigma, k, normal_cusum_threshold(k, arl))
                 if detector is not None:
                     fresh.s, fresh.alarm = min(detector.s, fresh.h), detector.alarm
             elif name == "binomial_cusum":
@@ -126,13 +140,13 @@ def run_detector(name: str, by_step: dict[int, list[int]], first_day: int, last_
         if detector is None:
             continue
         hour_mu, hour_p0 = by_hour[(step % per_day) * STEP_S // 3600]
-        if name in ("normal_cusum", "ewma"):
+        if name in ("normal_cusum", "normal_cusum_iid", "ewma"):
             detector.mu0 = hour_mu
         elif name == "binomial_cusum":
             detector.p0 = hour_p0
             detector.p1 = shifted_share(hour_p0, delta / sd)
         scores = by_step.get(step, ())
-        if name == "normal_cusum":
+        if name in ("normal_cusum", "normal_cusum_iid"):
             on = detector.update(len(scores), sum(scores))
         elif name == "binomial_cusum":
             on = detector.update(len(scores), sum(s >= 9 for s in scores))
@@ -159,8 +173,8 @@ def available() -> tuple[str, ...]:
     try:
         import river  # noqa: F401
     except ImportError:
-        print("river not installed: ADWIN skipped (pip install river==0.26.1)")
-        return DETECTORS[:3]
+        print('river not installed: ADWIN skipped (.venv/bin/pip install -e ".[bench]")')
+        return DETECTORS[:-1]
     return DETECTORS
 
 
@@ -193,7 +207,7 @@ def null_run(config, days, detectors):
 def dive_run(config, days, sizes, detectors):
     regions = config.regions
     effects, injections = [], []
-    # Rounds 8 days apart: no injection sits in a later one's 7-day baseline.
+    # Rounds 8 days apart: each dive's last ~10 h sit in the next round's 7-day baseline.
     for repeat, day in enumerate(range(8, int(days) - 1, 8)):
         for index, points in enumerate(sizes):
             region = regions[(index + repeat) % len(regions)]

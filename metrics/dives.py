@@ -63,6 +63,10 @@ class DiveRules:
     min_responses: int = 30
     min_baseline: int = 300
     shrink_responses: int = 200
+    #: Over-dispersion of the baseline's hours (metrics/baseline.py): days it needs, and the
+    #: most it may inflate the variance.
+    dispersion_min_days: int = 3
+    dispersion_cap: float = 4.0
 
     def __post_init__(self) -> None:
         if not 0 < self.journey_alpha < 0.5:
@@ -73,6 +77,8 @@ class DiveRules:
             raise MetricInputError("span_hours must be 1..23 (minute buckets live 24 h)")
         if self.recent_hours > self.span_hours:
             raise MetricInputError("recent_hours cannot exceed span_hours")
+        if self.dispersion_min_days < 2 or self.dispersion_cap < 1:
+            raise MetricInputError("dispersion_min_days must be >= 2 and dispersion_cap >= 1")
 
 
 @dataclass(frozen=True)

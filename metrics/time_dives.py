@@ -8,15 +8,15 @@ buckets for 30 days), at window end E (exclusive, a whole minute):
 
 The baseline gives sigma of the measure's scores, the response rate r per hour and mu0 per
 hour of the day (the same hours over the baseline days, shrunk towards the whole baseline's
-mean: satisfaction follows the daily load, and a flat mu0 reads every busy afternoon as a dip);
-the
-threshold h is set so the in-control run length is ``target_run_days`` x 24 x r responses
-(Siegmund, metrics/sequential.py), and a normal CUSUM with reference k = delta / (2 sigma)
-(delta = ``design_points`` on the score scale) runs over the steps from 0. The dive is on when
-the CUSUM is in alarm at T1, the baseline has ``min_baseline`` responses, and at some step of
-the current alarm both the responses since the change point and those of the ``recent_hours``
-before that step numbered at least ``min_responses`` (that step is ``detected_s``). Its depth
-compares the
+mean: satisfaction follows the daily load, and a flat mu0 reads every busy afternoon as a dip)
+and the over-dispersion phi of its hours (metrics/baseline.py), which inflates sigma to
+sigma sqrt(phi); the threshold h is set so the in-control run length is ``target_run_days`` x
+24 x r responses (Siegmund, metrics/sequential.py), and a normal CUSUM with reference
+k = delta / (2 sigma sqrt(phi)) (delta = ``design_points`` on the score scale) runs over the
+steps from 0. The dive is on when the CUSUM is in alarm at T1, the baseline has
+``min_baseline`` responses, and at some step of the current alarm both the responses since the
+change point and those of the ``recent_hours`` before that step numbered at least
+``min_responses`` (that step is ``detected_s``). Its depth compares the
 baseline with the responses since the change point (the last step at which the CUSUM stood at
 0), or with the last ``recent_hours`` when no alarm. The whole evaluation is a pure function of
 the windows, so a restart or a replay gives the same answer. docs/dives.md, "Time dives".
@@ -25,6 +25,7 @@ the windows, so a restart or a replay gives the same answer. docs/dives.md, "Tim
 import math
 from collections.abc import Mapping
 
+from metrics.baseline import hour_of_day_mean, overdispersion
 from metrics.components import Bucket, add_into
 from metrics.dives import Dive, DiveRules, Measure, Side, compare
 from metrics.drivers import dimension_driver, operational_driver
@@ -35,18 +36,6 @@ from metrics.windows import HOUR_S, floor_to
 def _sums(bucket: Mapping[str, float], prefix: str) -> tuple[int, int, int]:
     return (int(bucket.get(prefix + "responses", 0)), int(bucket.get(prefix + "sum_scores", 0)),
             int(bucket.get(prefix + "sum_squares", 0)))
-
-
-def hour_of_day_mean(by_hour: Mapping[int, list[int]], hour: int, mean: float,
-                     shrink_responses: int) -> float:
-    """The baseline mean for one hour of the day: that hour's baseline mean, shrunk towards
-    the whole baseline's by w = n / (n + shrink_responses) (n: the hour's responses), so a
-    thin hour leans on the whole baseline."""
-    n, total = by_hour.get(hour, (0, 0))
-    if not n:
-        return mean
-    weight = n / (n + shrink_responses)
-    return weight * total / n + (1 - weight) * mean
 
 
 def time_dive(key: str, minutes: Mapping[int, Bucket], hours: Mapping[int, Bucket], end_s: int,
@@ -61,11 +50,13 @@ def time_dive(key: str, minutes: Mapping[int, Bucket], hours: Mapping[int, Bucke
     baseline: Bucket = {}
     first_hour = None
     by_hour_of_day: dict[int, list[int]] = {}
+    hour_sums: dict[int, tuple[int, int]] = {}
     for hour, bucket in hours.items():
         if b_start <= hour < b0 and bucket.get(prefix + "responses"):
             add_into(baseline, bucket)
             first_hour = hour if first_hour is None else min(first_hour, hour)
             n, total, _ = _sums(bucket, prefix)
+            hour_sums[hour] = (n, total)
             sums = by_hour_of_day.setdefault(hour % 86_400 // HOUR_S, [0, 0])
             sums[0] += n
             sums[1] += total
@@ -77,6 +68,11 @@ def time_dive(key: str, minutes: Mapping[int, Bucket], hours: Mapping[int, Bucke
     mu0 = s0 / n0
     sigma = math.sqrt(max((q0 - s0 * s0 / n0) / (n0 - 1), 1e-9))
     rate_per_h = n0 / ((b0 - first_hour) / HOUR_S)
+    # Hours vary more than iid scores would (docs/dives.md, "Calibrating the threshold"):
+    # the detector standardises with the inflated sigma, which lowers k and raises h.
+    phi = overdispersion(hour_sums, sigma, rules.shrink_responses, rules.dispersion_min_days,
+                         rules.dispersion_cap)
+    sigma *= math.sqrt(phi)
     k = rules.design_points * measure.scale_max / 100 / (2 * sigma)
     h = normal_cusum_threshold(k, rules.target_run_days * 24 * rate_per_h)
     steps: list[Bucket] = [{} for _ in range((t1 - t0) // step_s)]

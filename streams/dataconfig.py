@@ -301,6 +301,10 @@ class DivesSpec(_Section):
     min_baseline: int = Field(300, ge=2, description="Responses the baseline needs.")
     shrink_responses: int = Field(200, ge=0, description="Pulls an hour of the day's baseline "
                                   "mean towards the whole baseline's: weight n / (n + this).")
+    dispersion_min_days: int = Field(3, ge=2, description="Baseline days with responses the "
+                                     "over-dispersion estimate needs (fewer: phi = 1).")
+    dispersion_cap: float = Field(4.0, ge=1, le=100, description="Largest variance inflation "
+                                  "phi the time detector's sigma may take from its baseline.")
 
     def rules(self) -> DiveRules:
         return DiveRules(**self.model_dump(exclude={"measure", "time_views", "journey_view"}))
