@@ -5,8 +5,9 @@ Each message (a list of closed windows of one stage-2 partition) is written to e
 (``history_offsets``), and acked only then. A crash before the ack redelivers the message and
 the upsert on the natural key replaces the same rows with the same values. Windows of one key
 always travel on one partition, in order, so the newest version of a window is the one that
-stays. The first store's saved offset is where reading must resume (streams/positions.py sends
-the consumer back when Faust's consumer skips ahead).
+stays. The lowest offset the stores saved is where reading must resume (streams/positions.py
+sends the consumer back when Faust's consumer skips ahead); a store that is ahead gets the same
+rows again.
 
 Database calls are blocking, so they run in one thread of their own; the event loop only waits.
 """
@@ -78,7 +79,13 @@ class Sink:
         self.next = {p: offset for p, offset in self.next.items() if p in partitions}
 
     def _saved(self, partition: int) -> int | None:
-        return self._open()[0].next_offset(self.topic, partition)
+        """Where reading resumes: the lowest offset any store still needs. A crash between two
+        stores' transactions leaves the first ahead of the second; resuming at the first's
+        would lose that message in the second. A store with nothing saved (added later) does
+        not hold the others back: it gets what arrives from now on (backfill: docs/history.md)."""
+        saved = [offset for store in self._open()
+                 if (offset := store.next_offset(self.topic, partition)) is not None]
+        return min(saved, default=None)
 
     async def expected(self, partition: int) -> tuple[int | None, bool]:
         """(offset needed next, whether none was read since the assignment)."""
