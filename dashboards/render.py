@@ -375,18 +375,7 @@ class Renderer:
                 row_colours.append(_pale(colour) if colour else "#ffffff")
             cells.append(row)
             colours.append(row_colours)
-        table = ax.table(cellText=cells, cellColours=colours, colLabels=label_names + columns,
-                         loc="upper center", cellLoc="center")
-        table.auto_set_font_size(False)
-        table.set_fontsize(8)
-        table.scale(1, 1.25)
-        for (row, _), cell in table.get_celld().items():
-            if row == 0:
-                cell.set_text_props(weight="bold")
-                cell.set_facecolor("#eeeeee")
-        if len(records) > len(shown):
-            ax.text(1, 0, f"{len(records) - len(shown)} more rows", ha="right", va="bottom",
-                    fontsize=8, color=COLOURS["text"], transform=ax.transAxes)
+        draw_table(ax, label_names + columns, cells, colours, len(records) - len(shown))
 
 
 def _pale(colour: str) -> str:
@@ -433,3 +422,21 @@ def legend_entries(ax: Any, twin: Any) -> tuple[list[Any], list[str]]:
         more_h, more_l = twin.get_legend_handles_labels()
         handles, labels = handles + more_h, labels + more_l
     return handles, labels
+
+
+def draw_table(ax: Any, names: list[str], cells: list[list[str]], colours: list[list[str]],
+               hidden: int) -> None:
+    """A table panel's cells on ``ax``: bold grey header, and a note of ``hidden`` rows left
+    out (both renderers show at most MAX_TABLE_ROWS)."""
+    table = ax.table(cellText=cells, cellColours=colours, colLabels=names,
+                     loc="upper center", cellLoc="center")
+    table.auto_set_font_size(False)
+    table.set_fontsize(8)
+    table.scale(1, 1.25)
+    for (row, _), cell in table.get_celld().items():
+        if row == 0:
+            cell.set_text_props(weight="bold")
+            cell.set_facecolor("#eeeeee")
+    if hidden > 0:
+        ax.text(1, 0, f"{hidden} more rows", ha="right", va="bottom",
+                fontsize=8, color=COLOURS["text"], transform=ax.transAxes)

@@ -25,6 +25,7 @@ from dashboards.render import (
     _overrides,
     _pale,
     colour_of,
+    draw_table,
     legend_entries,
     text_of,
 )
@@ -130,18 +131,7 @@ class HistoryRenderer(Renderer):
                 tints.append(_pale(colour) if colour else "#ffffff")
             cells.append(texts)
             colours.append(tints)
-        table = ax.table(cellText=cells, cellColours=colours, colLabels=names,
-                         loc="upper center", cellLoc="center")
-        table.auto_set_font_size(False)
-        table.set_fontsize(8)
-        table.scale(1, 1.25)
-        for (index, _), cell in table.get_celld().items():
-            if index == 0:
-                cell.set_text_props(weight="bold")
-                cell.set_facecolor("#eeeeee")
-        if len(rows) > MAX_TABLE_ROWS:
-            ax.text(1, 0, f"{len(rows) - MAX_TABLE_ROWS} more rows", ha="right", va="bottom",
-                    fontsize=8, color=COLOURS["text"], transform=ax.transAxes)
+        draw_table(ax, names, cells, colours, len(rows) - MAX_TABLE_ROWS)
 
     def _timeseries(self, ax, panel: dict, window: str, range_s: int) -> None:
         sample_refs = next((k[5:].split("|") for k in _overrides(panel)
