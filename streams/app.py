@@ -33,8 +33,6 @@ log = logging.getLogger(__name__)
 #: Tansu answers ListOffsets(latest) wrongly for multi-record batches, which breaks changelog
 #: recovery after a restart; one record per producer batch avoids it (embedded profile only).
 EMBEDDED_PROFILE: dict[str, Any] = {"producer_max_batch_size": 1}
-#: Largest state record (changelog) a worker may write; see docs/architecture.md.
-STATE_RECORD_MAX_BYTES = 16 * 1_048_576
 
 
 @dataclass
@@ -64,9 +62,6 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         "broker_rebalance_timeout": settings.rebalance_timeout_s,
         "consumer_auto_offset_reset": "earliest",
         "consumer_max_fetch_size": settings.consumer_max_fetch_bytes,
-        # State records (a busy segment's 24 h of minute buckets, a chunk of customers) can
-        # pass Kafka's 1 MiB default; measured 1.08 MB in the bench. Changelogs allow 16 MiB.
-        "producer_max_request_size": STATE_RECORD_MAX_BYTES,
         # Acks wait for the flush that saves their effects; a rebalance must not wait for
         # them (streams.stage1 drops unflushed state and the new owner replays it).
         "stream_wait_empty": False,
@@ -95,12 +90,13 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     counters = ViewCounters(views, data.catalogue())
     raw = {"key_serializer": "raw", "value_serializer": "raw",
            "partitions": settings.topic_partitions}
-    # bytes keys and values: the table serialises with "raw" (records are JSON we encode).
-    big = {"max.message.bytes": str(STATE_RECORD_MAX_BYTES)}
+    # bytes keys and values: the table serialises with "raw" (records are MessagePack we
+    # encode, streams/state.py). A customer record is a few hundred bytes, a window record
+    # at most a few hundred KB: Kafka's 1 MiB default holds them.
     state = app.Table("stage1", default=None, key_type=bytes, value_type=bytes,
-                      partitions=settings.topic_partitions, extra_topic_configs=big)
+                      partitions=settings.topic_partitions)
     windows = app.Table("windows", default=None, key_type=bytes, value_type=bytes,
-                        partitions=settings.topic_partitions, extra_topic_configs=big)
+                        partitions=settings.topic_partitions)
     partials = app.topic(settings.partials_topic, **raw)
     deadletter = app.topic(settings.deadletter_topic, **raw)
     history_topic = app.topic(settings.history_topic, **raw)
@@ -257,9 +253,23 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
                 "loop_lags": [[round(at, 3), round(late, 4)] for at, late in lag.recent],
                 "gc_pauses": [[round(at, 3), generation, round(pause, 4)]
                               for at, generation, pause in lag.gc_recent],
+                "state_written": _sums(metrics.state_written, metrics.flush_seconds),
+                "window_state_written": _sums(stage2.metrics.state_written,
+                                              stage2.metrics.flush_seconds),
             })
 
     return Worker(app, registry, metrics, ctx, stage2)
+
+
+def _sums(written: Any, seconds: Any) -> dict[str, float]:
+    """Records and bytes written and flush seconds (sum, count) of one stage, for /progress."""
+    out = {sample.labels["unit"]: sample.value for family in written.collect()
+           for sample in family.samples if sample.name.endswith("_total")}
+    for family in seconds.collect():
+        for sample in family.samples:
+            if sample.name.endswith(("_sum", "_count")):
+                out["flush_seconds_" + sample.name.rsplit("_", 1)[1]] = sample.value
+    return out
 
 
 def _export_lag(host: StreamHost, stage1: Stage1, metrics: IngestMetrics,

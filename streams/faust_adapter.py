@@ -10,10 +10,16 @@ production host. What it hides, and why:
   state of partition ``p`` may only be written while an event of ``p`` is current. A timer has
   none; it borrows the partition's last event. Faust keeps the current event in a private
   context variable (``faust.streams._current_event``) and offers no public way to set it.
-- **Changelog writes that can be awaited** (:meth:`StreamHost.write`). ``table[key] = value``
-  drops the changelog send's future, and ``Producer.flush`` gives up on its buffer after 0.1 s
-  without progress, returning with records still buffered. Writing the store
-  (``table.data``) and sending the changelog record ourselves keeps the future.
+- **Changelog writes that can be awaited, in bulk** (:meth:`StreamHost.write`).
+  ``table[key] = value`` drops the changelog send's future, and ``Producer.flush`` gives up on
+  its buffer after 0.1 s without progress, returning with records still buffered. Writing the
+  store (``table.data``) and sending the changelog records ourselves keeps the futures. A
+  flush writes thousands of records; Faust sends each through its buffer as a batch of its
+  own (the embedded profile even allows only one record per batch), so all but the last go
+  to aiokafka as whole batches of up to :data:`BULK_BATCH_BYTES` through Faust's producer
+  (``send_batch``), same topic, key and partition as Faust would use. The last goes alone,
+  so a changelog partition always ends with a one-record batch (Tansu answers
+  ListOffsets(latest) wrongly after a multi-record batch, docs/decisions.md).
 - **Generation checks** (:meth:`StreamHost.is_stale`). A message fetched before the latest
   rebalance carries the older generation; Faust skips such messages when it hands them out,
   not when their processing awaited across the rebalance.
@@ -36,10 +42,16 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol, runtime_checkable
 
 import faust
+from aiokafka.producer.message_accumulator import BatchBuilder
 from faust.streams import _current_event
 from faust.types import TP, EventT, StreamT, TopicT
 
-__all__ = ["EventT", "FaustHost", "StreamHost", "StreamT", "TP", "TopicT", "written"]
+__all__ = ["BULK_BATCH_BYTES", "EventT", "FaustHost", "StreamHost", "StreamT", "TP", "TopicT",
+           "written"]
+
+#: Bytes per bulk changelog batch; a state record larger than this goes in a batch of its own
+#: (aiokafka's request limit, Kafka's 1 MiB by default, bounds one record).
+BULK_BATCH_BYTES = 512 * 1024
 
 
 @runtime_checkable
@@ -52,9 +64,10 @@ class StreamHost(Protocol):
         ...
 
     async def write(self, table: MutableMapping[bytes, Any], partition: int,
-                    records: Iterable[tuple[bytes, bytes]]) -> None:
+                    records: Iterable[tuple[bytes, bytes | None]]) -> None:
         """Set each (key, value) of ``records`` in ``table`` and its changelog partition
-        ``partition``; return once the broker has every record. Call inside :meth:`scoped`."""
+        ``partition`` (a None value deletes the key); return once the broker has every
+        record, in order. Call inside :meth:`scoped`."""
         ...
 
     def is_stale(self, message: Any) -> bool:
@@ -127,12 +140,47 @@ class FaustHost:
         return self._scope(event)
 
     async def write(self, table: Any, partition: int,
-                    records: Iterable[tuple[bytes, bytes]]) -> None:
-        futures = []
-        for key, value in records:
-            table.data[key] = value
-            futures.append(table.send_changelog(partition, key, value))
+                    records: Iterable[tuple[bytes, bytes | None]]) -> None:
+        items = list(records)
+        if not items:
+            return
+        store = table.data
+        for key, value in items:
+            if value is None:
+                store.pop(key, None)
+            else:
+                store[key] = value
+        futures = await self._send_bulk(table, partition, items[:-1])
+        key, value = items[-1]
+        futures.append(table.send_changelog(partition, key, value))
         await written(futures)
+
+    def _producer(self) -> Any:
+        """Faust's aiokafka producer (started with the app)."""
+        return self.app.producer._ensure_producer()
+
+    async def _send_bulk(self, table: Any, partition: int,
+                         items: list[tuple[bytes, bytes | None]]) -> list[Awaitable[Any]]:
+        """Send ``items`` to the changelog partition as batches of up to BULK_BATCH_BYTES."""
+        if not items:
+            return []
+        producer = self._producer()
+        topic = table.changelog_topic.get_topic_name()
+        futures: list[Awaitable[Any]] = []
+        batch = None
+        for key, value in items:
+            if batch is not None and batch.append(timestamp=None, key=key,
+                                                  value=value) is not None:
+                continue
+            if batch is not None:
+                batch.close()
+                futures.append(await producer.send_batch(batch, topic, partition=partition))
+            batch = BatchBuilder(BULK_BATCH_BYTES, 0)   # 0: uncompressed
+            batch.append(timestamp=None, key=key, value=value)   # the first always fits
+        assert batch is not None
+        batch.close()
+        futures.append(await producer.send_batch(batch, topic, partition=partition))
+        return futures
 
     def is_stale(self, message: Any) -> bool:
         generation = getattr(message, "generation_id", None)

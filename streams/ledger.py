@@ -1,10 +1,13 @@
-"""Stage-1 state of one source partition number: customer chunks, cursors, pending output.
+"""Stage-1 state of one source partition number: customer records, cursors, pending output.
 
 A ledger holds, for partition ``p`` of every source topic (they are co-partitioned):
 
-- customer records, grouped in chunks (``crc32(customer) % chunks``); a flush writes one
-  changelog record per dirty chunk, stamped with the offsets it reflects (``a``), so a replayed
-  event whose effects are already in its chunk is skipped;
+- one changelog record per customer (key ``p/c/<customer_id>``, streams/state.py), stamped
+  with the offsets it reflects, so a replayed event whose effects are already in its record
+  is skipped; a flush writes only the customers its events touched, so its cost follows what
+  changed, not how many customers there are;
+- decoded records of at most ``cache_customers`` customers (the rest stay encoded in the
+  table, bounded by the TTL: a sweep tombstones customers idle past it, a few per flush);
 - one cursor per topic: position, event-time watermark, and the flush boundaries recovered from
   the ``meta`` record, so a replay after a crash cuts its partials at exactly the offsets the
   lost run used (stage 2 then recognises them by offset range);
@@ -13,10 +16,8 @@ A ledger holds, for partition ``p`` of every source topic (they are co-partition
 Everything here is synchronous: streams/stage1.py owns the awaits, the ordering and the acks.
 """
 
-import json
 import logging
 import time
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterator
@@ -33,21 +34,25 @@ from metrics.contributions import (
 )
 from metrics.views import Projector
 from streams.flushing import Flushing
+from streams.state import (
+    CustomerState,
+    customer_key,
+    customer_prefix,
+    decode_customer,
+    decode_meta,
+    encode_customer,
+    encode_meta,
+    encode_partials,
+    legacy_chunks,
+    meta_key,
+)
 
 log = logging.getLogger(__name__)
 
 BOUNDS_KEPT = 64
-#: Partials for one stage-2 partition are split above this many bytes (Kafka's default
-#: message limit is 1 MiB).
-MESSAGE_BUDGET = 512 * 1024
-
-
-def chunk_key(partition: int, chunk: int) -> bytes:
-    return f"{partition}/{chunk}".encode()
-
-
-def meta_key(partition: int) -> bytes:
-    return f"{partition}/meta".encode()
+#: Customers the TTL sweep looks at per flush (a full pass over 250,000 customers of one
+#: partition takes 125 flushes, about two minutes at the default interval).
+SWEEP_PER_FLUSH = 2_000
 
 
 @dataclass
@@ -65,26 +70,7 @@ class Slot:
     topic: str
     lo: int
     hi: int | None               # None: the open slot, ending at the cursor position
-    outs: dict[int, Contributions] = field(default_factory=dict)   # per chunk number
-
-    def out(self, chunk: int) -> Contributions:
-        found = self.outs.get(chunk)
-        if found is None:
-            found = self.outs[chunk] = Contributions()
-        return found
-
-    def merged(self) -> dict[tuple[str, int], dict[str, Any]]:
-        """The components of every chunk, summed per (segment, minute)."""
-        total: dict[tuple[str, int], dict[str, Any]] = {}
-        for out in self.outs.values():
-            for slot, bucket in out.buckets.items():
-                target = total.get(slot)
-                if target is None:
-                    total[slot] = dict(bucket)
-                else:
-                    for key, value in bucket.items():
-                        target[key] = target.get(key, 0) + value
-        return total
+    out: Contributions = field(default_factory=Contributions)
 
 
 @dataclass
@@ -100,12 +86,12 @@ class Pending:
 
 
 class Ledger:
-    """Stage-1 state of partition ``partition``; ``table`` is the changelogged chunk table."""
+    """Stage-1 state of partition ``partition``; ``table`` is the changelogged state table."""
 
     def __init__(self, partition: int, table: Any, rules: CatalogueRules, agents: AgentCap,
-                 chunks: int, customer_ttl_s: float, route: Callable[[str], int],
-                 projector: Projector,
-                 targets: int, detached: bool = False) -> None:
+                 customer_ttl_s: float, route: Callable[[str], int],
+                 projector: Projector, targets: int, cache_customers: int = 10_000,
+                 detached: bool = False) -> None:
         self.partition = partition
         self.detached = detached  # never flushed (its partition was revoked)
         self.route = route        # view key -> stage-2 partition
@@ -114,15 +100,16 @@ class Ledger:
         self.table = table
         self.rules = rules
         self.agents = agents
-        self.chunks = chunks
         self.customer_ttl_s = customer_ttl_s
+        self.cache_customers = cache_customers
         raw = table.get(meta_key(partition))
-        self.bounds: dict[str, list[list[Any]]] = json.loads(raw)["bounds"] if raw else {}
-        self.loaded: dict[int, dict[str, Any]] = {}
+        self.bounds: dict[str, list[list[Any]]] = decode_meta(raw) if raw else {}
+        self.loaded: dict[str, CustomerState] = {}
         self.slots: dict[tuple[str, int, int | None], Slot] = {}
-        if any(bounds and not bounds[-1][2] for bounds in self.bounds.values()):
-            self._recover_outboxes()
-        self.dirty: set[int] = set()
+        self.dirty: set[str] = set()
+        self.removed: list[bytes] = []    # keys to tombstone at the next flush
+        self._sweep: list[bytes] = []
+        self._upgrade()
         self.cursors: dict[str, Cursor] = {}
         self.pending = Pending()
         self.events: list[Any] = []   # Faust events to ack after the flush
@@ -131,30 +118,20 @@ class Ledger:
         self.since_flush = 0
         self.flushed_at = time.monotonic()
 
-    def _recover_outboxes(self) -> None:
-        """A flush was cut off before its partials were all sent: the chunks it did write hold
-        their components (``o``); put them back in their slots so the replayed partials are
-        whole and identical, whatever order the replay takes across topics."""
-        unsent = {(topic, bound[0]) for topic, bounds in self.bounds.items()
-                  for bound in bounds if not bound[2]}
-        for number in range(self.chunks):
-            raw = self.table.get(chunk_key(self.partition, number))
-            if not raw:
-                continue
-            chunk = json.loads(raw)
-            self.loaded[number] = chunk
-            for topic, lo, hi, rows in chunk.get("o", []):
-                if (topic, hi) not in unsent:
-                    continue
-                key = (topic, lo, hi)
-                slot = self.slots.get(key)
-                if slot is None:
-                    slot = self.slots[key] = Slot(topic, lo, hi)
-                out = slot.out(number)
-                for segment, minute, bucket in rows:
-                    out.buckets[(segment, minute)] = dict(bucket)
+    def _upgrade(self) -> None:
+        """State written by the chunked layout (before v2): its customers become records of
+        their own at the next flush, and the chunk records are deleted."""
+        for key, customers, applied in legacy_chunks(self.table, self.partition):
+            for customer_id, record in customers.items():
+                self.loaded[customer_id] = CustomerState(dict(applied), record)
+                self.dirty.add(customer_id)
+            self.removed.append(key)
+        if self.removed:
+            log.warning("partition %d: %d chunk records of the old state layout converted to "
+                        "%d customer records", self.partition, len(self.removed),
+                        len(self.loaded))
 
-    # -- cursors and slots -------------------------------------------------------------
+# -- cursors and slots -------------------------------------------------------------
     def cursor(self, topic: str, offset: int) -> Cursor:
         cursor = self.cursors.get(topic)
         if cursor is None:
@@ -187,7 +164,7 @@ class Ledger:
 
     def restart_offset(self, topic: str) -> int | None:
         """The offset reading of ``topic`` must start at or before: the one after its last cut
-        marked sent (everything up to it is in the chunks and in stage 2). None when the
+        marked sent (everything up to it is in the customer records and in stage 2). None when the
         partition has no sent cut for ``topic``: reading starts at the earliest offset."""
         sent = [bound[0] for bound in self.bounds.get(topic, []) if bound[2]]
         return max(sent) + 1 if sent else None
@@ -198,43 +175,33 @@ class Ledger:
             if cursor.replay and (cursor.position is None
                                   or cursor.position < cursor.replay[-1][0]):
                 return True
-        for (topic, _, hi) in self.slots:   # recovered outboxes wait for their topic's replay
-            cursor = self.cursors.get(topic)
-            if hi is not None and (cursor is None or cursor.position is None
-                                   or cursor.position < hi):
-                return True
         return False
 
-    # -- events ------------------------------------------------------------------------
-    def _chunk(self, customer_id: str) -> tuple[int, dict[str, Any]]:
-        number = zlib.crc32(customer_id.encode()) % self.chunks
-        chunk = self.loaded.get(number)
-        if chunk is None:
-            raw = self.table.get(chunk_key(self.partition, number))
-            chunk = json.loads(raw) if raw else {"a": {}, "c": {}}
-            self.loaded[number] = chunk
-        return number, chunk
+    # -- events ----------------------------------------------------------------------
+    def _customer(self, customer_id: str) -> CustomerState:
+        state = self.loaded.get(customer_id)
+        if state is None:
+            raw = self.table.get(customer_key(self.partition, customer_id))
+            state = decode_customer(raw) if raw else CustomerState({}, {})
+            self.loaded[customer_id] = state
+        return state
 
     def apply(self, topic: str, offset: int, item: Any) -> Applied | None:
-        """Apply one valid event read at ``offset``; None when its chunk already holds it."""
+        """Apply one valid event read at ``offset``; None when its record already holds it."""
         cursor = self.cursor(topic, offset)
-        number, chunk = self._chunk(item.customer_id)
+        state = self._customer(item.customer_id)
         at_s = item.occurred_at.timestamp()
-        if offset <= chunk["a"].get(topic, -1):
+        if offset <= state.a.get(topic, -1):
             cursor.wm = max(cursor.wm, at_s)
             self.pending.outcomes[(topic, "replayed")] += 1
             return None
-        records = chunk["c"]
-        record = records.get(item.customer_id)
-        if record is None:
-            record = records[item.customer_id] = {}
         slot = self._slot(topic, cursor, offset)
-        out = slot.out(number) if slot is not None else Contributions()  # discarded: sent
-        applied = apply_event(self.rules, item, record, cursor.wm, self.agents, out)
+        out = slot.out if slot is not None else Contributions()  # discarded: sent
+        applied = apply_event(self.rules, item, state.c, cursor.wm, self.agents, out)
         # max over every valid event equals max over accepted ones: a duplicate or late event
         # is never newer than the watermark.
         cursor.wm = max(cursor.wm, at_s)
-        self.dirty.add(number)
+        self.dirty.add(item.customer_id)
         self.pending.outcomes[(topic, applied.outcome.value)] += 1
         self.pending.forgotten += applied.ids_forgotten
         if applied.anomaly:
@@ -258,23 +225,15 @@ class Ledger:
         if self.replaying() or not self.events:
             return None
         parts: dict[int, list[dict[str, Any]]] = {}
-        outboxes: dict[int, list[list[Any]]] = {}
         merged_slots: list[tuple[str, Contributions]] = []
         for slot in self.slots.values():
             cursor = self.cursors.get(slot.topic)
             hi = slot.hi if slot.hi is not None else (cursor.position if cursor else None)
             if hi is None:
                 continue
-            for number, out in slot.outs.items():
-                if out.buckets:
-                    outboxes.setdefault(number, []).append(
-                        [slot.topic, slot.lo, hi,
-                         [[seg, minute, bucket] for (seg, minute), bucket in out.buckets.items()]])
-            merged = Contributions()
-            merged.buckets = slot.merged()
-            merged_slots.append((slot.topic, merged))
+            merged_slots.append((slot.topic, slot.out))
             by_target: dict[int, dict[str, dict[int, dict[str, Any]]]] = {}
-            for (segment, minute), bucket in merged.buckets.items():
+            for (segment, minute), bucket in slot.out.buckets.items():
                 for key, share in self.projector.project(segment, bucket):
                     minutes = by_target.setdefault(self.route(key), {}).setdefault(key, {})
                     found = minutes.get(minute)
@@ -288,7 +247,7 @@ class Ledger:
                     {"s": source, "lo": slot.lo, "hi": hi, "keys": keys})
         clock = self.clock()
         partials = [(target, message) for target in range(self.targets)
-                    for message in _messages(clock, parts.get(target, []))]
+                    for message in encode_partials(clock, parts.get(target, []))]
         positions = {topic: c.position for topic, c in self.cursors.items()
                      if c.position is not None}
         for topic, cursor in self.cursors.items():
@@ -299,71 +258,76 @@ class Ledger:
             self.bounds[topic] = bounds[-BOUNDS_KEPT:]
             cursor.lo = cursor.position
             cursor.replay = []
-        meta = json.dumps({"bounds": self.bounds}).encode()
+        meta = encode_meta(self.bounds)
         for topic in positions:   # only the cuts of this flush: another topic's recovered
             self.bounds[topic][-1][2] = True   # cut may still be waiting for its replay
-        sent = json.dumps({"bounds": self.bounds}).encode()
-        chunks = []
-        for number in sorted(self.dirty):
-            chunk = self.loaded[number]
-            chunk["a"].update(positions)
-            chunk["o"] = outboxes.get(number, [])
-            self._evict(chunk, clock)
-            chunks.append((chunk_key(self.partition, number), json.dumps(chunk).encode()))
-        snap = Snapshot(meta, sent, partials, chunks, self.events, self.pending, clock,
+        sent = encode_meta(self.bounds)
+        records: list[tuple[bytes, bytes | None]] = [(key, None) for key in self.removed]
+        cutoff = clock - self.customer_ttl_s
+        for customer_id in sorted(self.dirty):
+            state = self.loaded[customer_id]
+            key = customer_key(self.partition, customer_id)
+            if state.c.get("newest_s", 0) < cutoff:
+                records.append((key, None))
+                del self.loaded[customer_id]
+                self.pending.evicted += 1
+                continue
+            state.a.update(positions)
+            records.append((key, encode_customer(state)))
+        records.extend(self._swept(cutoff))
+        snap = Snapshot(meta, sent, partials, records, self.events, self.pending, clock,
                         merged_slots)
+        self._trim()
         self.slots = {}
         self.dirty = set()
+        self.removed = []
         self.events = []
         self.pending = Pending()
         self.since_flush = 0
         return snap
 
-    def _evict(self, chunk: dict[str, Any], clock: float) -> None:
-        cutoff = clock - self.customer_ttl_s
-        stale = [cid for cid, record in chunk["c"].items() if record.get("newest_s", 0) < cutoff]
-        for cid in stale:
-            del chunk["c"][cid]
-        self.pending.evicted += len(stale)
+    def _swept(self, cutoff: float) -> Iterator[tuple[bytes, None]]:
+        """Tombstones for customers idle past the TTL, looking at SWEEP_PER_FLUSH of the
+        partition's customers per flush (a pass takes a list of the keys, then walks it)."""
+        if not self._sweep:
+            prefix = customer_prefix(self.partition)
+            self._sweep = [key for key in self.table.keys() if key.startswith(prefix)]
+        batch, self._sweep = self._sweep[:SWEEP_PER_FLUSH], self._sweep[SWEEP_PER_FLUSH:]
+        skip = len(customer_prefix(self.partition))
+        for key in batch:
+            customer_id = key[skip:].decode()
+            if customer_id in self.dirty:
+                continue   # just written with its newest event
+            raw = self.table.get(key)
+            if raw is None:
+                continue
+            if decode_customer(raw).c.get("newest_s", 0) < cutoff:
+                self.loaded.pop(customer_id, None)
+                self.pending.evicted += 1
+                yield key, None
 
-
-def _messages(clock: float, parts: list[dict[str, Any]]) -> Iterator[bytes]:
-    """One stage-2 message per partition and flush (the clock tick rides along), split by
-    view keys when it would exceed MESSAGE_BUDGET bytes. Each key's buckets are encoded
-    once; the message text is assembled from those pieces."""
-    head = f'{{"tick":{json.dumps(clock)},"parts":['
-    done: list[str] = []          # finished part texts of the current message
-    size = 0
-    for part in parts:
-        opening = (f'{{"s":{json.dumps(part["s"])},"lo":{part["lo"]},"hi":{part["hi"]},'
-                   '"keys":{')
-        pieces: list[str] = []
-        for key, buckets in part["keys"].items():
-            piece = f"{json.dumps(key)}:{json.dumps(buckets)}"
-            if size + len(piece) > MESSAGE_BUDGET and (pieces or done):
-                if pieces:
-                    done.append(opening + ",".join(pieces) + "}}")
-                yield (head + ",".join(done) + "]}").encode()
-                done, pieces, size = [], [], 0
-            pieces.append(piece)
-            size += len(piece)
-        if pieces:
-            done.append(opening + ",".join(pieces) + "}}")
-    yield (head + ",".join(done) + "]}").encode()
+    def _trim(self) -> None:
+        """Keep at most ``cache_customers`` decoded records: the oldest loaded go first (they
+        stay encoded in the table). Called once the dirty ones are encoded."""
+        extra = len(self.loaded) - self.cache_customers
+        if extra <= 0:
+            return
+        for customer_id in list(self.loaded)[:extra]:
+            del self.loaded[customer_id]
 
 
 @dataclass
 class Snapshot:
-    """One flush: intent (meta), partials, chunk records, the events it acks, its counts."""
+    """One flush: intent (meta), partials, customer records, the events it acks, its counts."""
 
     meta: bytes                         # the cuts, marked not sent
     sent: bytes                         # the same cuts, marked sent
     partials: list[tuple[int, bytes]]   # (stage-2 partition, message)
-    chunks: list[tuple[bytes, bytes]]
+    records: list[tuple[bytes, bytes | None]]   # customer records; None deletes
     events: list[Any]
     pending: Pending
     clock: float
     contributions: list[tuple[str, Contributions]]
 
 
-__all__ = ["Ledger", "Snapshot", "Outcome"]
+__all__ = ["Ledger", "Snapshot", "Outcome", "meta_key"]

@@ -148,9 +148,10 @@ class Settings(BaseSettings):
     stage2_flush_interval_s: float = Field(
         2.0, gt=0, le=60, description="Stage 2 writes its window state (and acks) this often."
     )
-    state_chunks: int = Field(
-        16, ge=1, le=4096,
-        description="Customer-state chunks per partition (one changelog record per dirty chunk).",
+    customers_cached_per_partition: int = Field(
+        10_000, ge=100,
+        description="Decoded customer records kept in memory per partition; the others stay "
+        "encoded in the state table (its size is bounded by customer_ttl_s).",
     )
     late_grace_s: float = Field(
         900.0, ge=0,

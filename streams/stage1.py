@@ -5,18 +5,19 @@ a flush of partition ``p`` then, in this order and awaiting each step (every rec
 acknowledged by the broker: ``StreamHost.write``, streams/faust_adapter.py):
 
 1. writes the ledger's ``meta`` record: the offsets this flush cuts at, marked not sent;
-2. writes the dirty customer chunks, stamped with the offsets they reflect and holding the
-   components their customers produced in this flush (the outbox, ``o``);
-3. sends the partials (one message per stage-2 partition, with the clock tick);
+2. sends the partials (one message per stage-2 partition, with the clock tick);
+3. writes the records of the customers this flush changed, stamped with the offsets they
+   reflect (in bulk batches, streams/faust_adapter.py);
 4. writes ``meta`` again with the cuts marked sent;
 5. acks the messages it covers (Faust commits acked offsets) and moves the counters.
 
-A crash before 5 redelivers the messages. Events whose chunk was written skip. If the last cut
-is not marked sent, the next owner puts the outboxes of the written chunks back in their slots
-and adds the replay of the unwritten ones, so the partials it sends for that cut are whole and
-identical to what any delivered part of them held (stage 2 ignores those by offset range),
-whatever order the replay takes across topics. Up to a cut marked sent, replayed events only
-rebuild state.
+A crash before 5 redelivers the messages. Events whose customer record was written skip. If
+the last cut is not marked sent, the next owner replays it: when no customer record of that
+flush was written, the replay rebuilds every component of its partials, identical to any part
+of them stage 2 already has (stage 2 ignores those by offset range), whatever order the replay
+takes across topics; when some were written, every partial had been sent before them, so
+stage 2 ignores whatever the replay sends for that cut. Up to a cut marked sent, replayed
+events only rebuild state.
 
 Changelog records go to the partition of Faust's current event, so a flush always runs with an
 event of partition ``p`` as the current event (``StreamHost.scoped``).
@@ -132,7 +133,7 @@ class Stage1:
         return self.ledger(message.partition)
 
     def _throwaway(self, partition: int) -> Ledger:
-        return Ledger(partition, {}, self.rules, self.agents, 1, 0.0, self.route,
+        return Ledger(partition, {}, self.rules, self.agents, 0.0, self.route,
                       self.projector, 0, detached=True)
 
     def ledger(self, partition: int) -> Ledger:
@@ -145,9 +146,9 @@ class Stage1:
                          partition)
                 return self._throwaway(partition)
             ledger = self.ledgers[partition] = Ledger(
-                partition, self.table, self.rules, self.agents, self.settings.state_chunks,
+                partition, self.table, self.rules, self.agents,
                 self.settings.customer_ttl_s, self.route, self.projector,
-                self.settings.topic_partitions)
+                self.settings.topic_partitions, self.settings.customers_cached_per_partition)
         return ledger
 
     def due(self, ledger: Ledger, now: float) -> bool:
@@ -172,9 +173,10 @@ class Stage1:
             await self.flush(ledger)
 
     async def flush(self, ledger: Ledger) -> None:
-        if ledger.detached:
+        if ledger.detached or ledger.last_event is None:
             return
-        snap = ledger.snapshot()
+        with self.host.scoped(ledger.last_event):   # the sweep reads the partition's store
+            snap = ledger.snapshot()
         if snap is None:
             return
         started = time.perf_counter()
@@ -184,6 +186,9 @@ class Stage1:
         finally:
             ledger.flushed_at = time.monotonic()
         self.metrics.flush_seconds.observe(time.perf_counter() - started)
+        self.metrics.state_written.labels("records").inc(len(snap.records) + 2)
+        self.metrics.state_written.labels("bytes").inc(
+            len(snap.meta) + len(snap.sent) + sum(len(value or b"") for _, value in snap.records))
         if self.ledgers.get(ledger.partition) is not ledger:
             return  # revoked meanwhile: the new owner replays these messages
         for event in snap.events:
@@ -193,9 +198,9 @@ class Stage1:
     async def _write(self, ledger: Ledger, snap: Snapshot) -> None:
         host, table, partition = self.host, self.table, ledger.partition
         await host.write(table, partition, [(meta_key(partition), snap.meta)])
-        await host.write(table, partition, snap.chunks)
         await written([await self.partials.send(key=None, value=value, partition=target)
                        for target, value in snap.partials])
+        await host.write(table, partition, snap.records)
         await host.write(table, partition, [(meta_key(partition), snap.sent)])
 
     def _count(self, snap: Snapshot) -> None:

@@ -130,9 +130,15 @@ class IngestMetrics:
         )
         self.flush_seconds = Histogram(
             "cxpulse_flush_seconds",
-            "Wall time of one stage-1 flush (meta, partials, chunks).",
+            "Wall time of one stage-1 flush (meta, partials, customer records, meta).",
             buckets=(0.001, 0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, float("inf")),
             registry=registry,
+        )
+        self.state_written = Counter(
+            "cxpulse_state_written",
+            "Stage-1 changelog records written (customer records, deletions and meta records), "
+            "by unit: records or bytes (values; a deletion counts 0 bytes).",
+            ["unit"], registry=registry,
         )
         self.revoke_waits_abandoned = Counter(
             "cxpulse_flush_waits_abandoned",

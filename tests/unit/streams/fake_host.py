@@ -41,13 +41,16 @@ class FakeHost:
         return self._scope(event)
 
     async def write(self, table: MutableMapping[bytes, Any], partition: int,
-                    records: Iterable[tuple[bytes, bytes]]) -> None:
+                    records: Iterable[tuple[bytes, bytes | None]]) -> None:
         current = self._current.get()
         if current != partition:
             raise AssertionError(f"partition {partition} written while the current event's "
                                  f"partition is {current}")
         for key, value in records:
-            table[key] = value
+            if value is None:
+                table.pop(key, None)
+            else:
+                table[key] = value
             self.writes.append((partition, key))
         if self.hold:
             done = asyncio.get_running_loop().create_future()

@@ -10,7 +10,10 @@ import faust
 import pytest
 from faust.streams import current_event
 
+from aiokafka.record.default_records import DefaultRecordBatch
+
 import streams
+from streams import faust_adapter
 from streams.faust_adapter import FaustHost, StreamHost
 from tests.unit.streams.fake_host import FakeHost
 
@@ -19,7 +22,8 @@ ADAPTER = STREAMS / "faust_adapter.py"
 #: Faust internals the stages once used directly; only the adapter may name them.
 PRIVATE = {
     "current event variable": r"_current_event",
-    "table store": r"\.data\[",
+    "table store": r"table\.data\b|\.data\[",
+    "producer": r"_ensure_producer|send_batch",
     "changelog send": r"send_changelog",
     "generation": r"generation_id",
     "assignor": r"\.assignor\b",
@@ -92,30 +96,84 @@ class Table(dict):
     def data(self) -> "Table":
         return self
 
-    def send_changelog(self, partition: int, key: bytes, value: bytes) -> asyncio.Future:
+    changelog_topic = SimpleNamespace(get_topic_name=lambda: "adapter-test-changelog")
+
+    def send_changelog(self, partition: int, key: bytes, value: bytes | None) -> asyncio.Future:
         future = asyncio.get_running_loop().create_future()
         self.sends.append((partition, key, future))
         return future
 
 
+class Producer:
+    """aiokafka's batch surface: batches handed over, each with its delivery future."""
+
+    def __init__(self) -> None:
+        self.batches: list[tuple[str, int, list[tuple[bytes, bytes | None]], asyncio.Future]] = []
+
+    async def send_batch(self, batch, topic: str, *, partition: int) -> asyncio.Future:
+        records = [(record.key, record.value)
+                   for record in DefaultRecordBatch(bytearray(batch._build()))]
+        future = asyncio.get_running_loop().create_future()
+        self.batches.append((topic, partition, records, future))
+        return future
+
+
+class BulkHost(FaustHost):
+    def __init__(self, app: faust.App, producer: Producer) -> None:
+        super().__init__(app)
+        self.fake = producer
+
+    def _producer(self) -> Producer:
+        return self.fake
+
+
+def settle() -> list:
+    return [asyncio.sleep(0) for _ in range(5)]
+
+
 def test_a_write_returns_only_once_every_changelog_record_is_written(app):
-    table = Table()
+    table, producer = Table(), Producer()
 
     async def scenario() -> None:
-        write = asyncio.create_task(
-            FaustHost(app).write(table, 3, [(b"3/0", b"a"), (b"3/1", b"b")]))
-        for _ in range(3):
-            await asyncio.sleep(0)
-        assert table == {b"3/0": b"a", b"3/1": b"b"}
-        assert [(p, k) for p, k, _ in table.sends] == [(3, b"3/0"), (3, b"3/1")]
+        write = asyncio.create_task(BulkHost(app, producer).write(
+            table, 3, [(b"3/0", b"a"), (b"3/1", None), (b"3/2", b"c")]))
+        for step in settle():
+            await step
+        assert table == {b"3/0": b"a", b"3/2": b"c"}   # None deletes
+        # all but the last in one batch; the last alone, so the partition ends with a
+        # one-record batch
+        [(topic, partition, records, bulk)] = producer.batches
+        assert (topic, partition, records) == ("adapter-test-changelog", 3,
+                                               [(b"3/0", b"a"), (b"3/1", None)])
+        assert [(p, k) for p, k, _ in table.sends] == [(3, b"3/2")]
         table.sends[0][2].set_result(None)
-        for _ in range(3):
-            await asyncio.sleep(0)
+        for step in settle():
+            await step
         assert not write.done()
-        table.sends[1][2].set_result(None)
+        bulk.set_result(None)
         await write
 
     asyncio.run(scenario())
+
+
+def test_a_bulk_write_splits_its_batches_by_size(app, monkeypatch):
+    monkeypatch.setattr(faust_adapter, "BULK_BATCH_BYTES", 1_000)
+    table, producer = Table(), Producer()
+    records = [(f"0/c/{n}".encode(), bytes(300)) for n in range(10)]
+
+    async def scenario() -> None:
+        write = asyncio.create_task(BulkHost(app, producer).write(table, 0, records))
+        for step in settle():
+            await step
+        for *_, future in producer.batches:
+            future.set_result(None)
+        table.sends[0][2].set_result(None)
+        await write
+
+    asyncio.run(scenario())
+    sent = [records for _, _, records, _ in producer.batches]
+    assert [record for batch in sent for record in batch] == records[:-1]
+    assert len(sent) >= 3 and all(len(batch) <= 3 for batch in sent)
 
 
 def test_a_cancelled_write_leaves_fausts_futures_alone(app):

@@ -1,8 +1,8 @@
 """Stage-1 ledger: partials per stage-2 target, flush cuts in ``meta``, replay after a crash by
-chunk positions and recovered cuts, the restored lateness watermark and the message budget."""
+customer-record positions and recovered cuts, the restored lateness watermark, the message
+budget, the TTL sweep, the decoded-record cache and the upgrade from chunk records."""
 
 import json
-import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,30 +12,19 @@ from metrics.contributions import SEGMENT_FIELDS, AgentCap, CatalogueRules, Cont
 from metrics.events import CallEvent
 from metrics.views import Projector, View
 from streams import ledger as ledger_module
-from streams.ledger import Ledger, Snapshot, chunk_key, meta_key
+from streams import state as state_module
+from streams.ledger import Ledger, Snapshot
+from streams.state import customer_key, decode_customer, decode_meta, meta_key
 from tests import factories
 
 TOPIC = "cx.calls"
 PARTITION = 3
 SOURCE = f"{TOPIC}:{PARTITION}"
-CHUNKS = 4
 RULES = CatalogueRules()
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a whole minute
 M0 = int(T0.timestamp())
 PHONE = "east|phone|q-general|residential|repair|unknown|all"
 WEB = "east|web|q-desk|residential|repair|unknown|all"
-
-
-def chunk_of(customer_id: str) -> int:
-    return zlib.crc32(customer_id.encode()) % CHUNKS
-
-
-# Customers in four distinct chunks (asserted below, so a changed hash fails loudly).
-CUSTOMERS = {"d": 0, "b": 1, "e": 2, "a": 3}
-
-
-def test_customers_fall_in_distinct_chunks():
-    assert {customer: chunk_of(customer) for customer in CUSTOMERS} == CUSTOMERS
 
 
 def call(customer: str, seconds: float, **overrides: Any) -> CallEvent:
@@ -48,10 +37,13 @@ def call(customer: str, seconds: float, **overrides: Any) -> CallEvent:
 FULL = View("seg", SEGMENT_FIELDS)
 
 
+TTL_S = 30 * 86_400.0
+
+
 def ledger(table: dict[bytes, bytes], route: Any = lambda key: 0, targets: int = 2,
-           views: tuple[View, ...] = (FULL,)) -> Ledger:
-    return Ledger(PARTITION, table, RULES, AgentCap(False, 200), CHUNKS, 30 * 86_400.0,
-                  route, Projector(views), targets)
+           views: tuple[View, ...] = (FULL,), cache: int = 10_000) -> Ledger:
+    return Ledger(PARTITION, table, RULES, AgentCap(False, 200), TTL_S,
+                  route, Projector(views), targets, cache)
 
 
 def feed(book: Ledger, events: list[tuple[int, CallEvent]]) -> list[Any]:
@@ -82,12 +74,16 @@ def decoded(snap: Snapshot) -> list[tuple[int, dict[str, Any]]]:
 
 
 def write(table: dict[bytes, bytes], snap: Snapshot, meta: bytes,
-          chunks: set[bytes] | None = None) -> None:
-    """Put ``meta`` and the chosen chunk records into the table as the stream would."""
+          customers: set[str] | None = None) -> None:
+    """Put ``meta`` and the chosen customer records into the table as the stream would."""
     table[meta_key(PARTITION)] = meta
-    for key, value in snap.chunks:
-        if chunks is None or key in chunks:
-            table[key] = value
+    keys = None if customers is None else {customer_key(PARTITION, c) for c in customers}
+    for key, value in snap.records:
+        if keys is None or key in keys:
+            if value is None:
+                table.pop(key, None)
+            else:
+                table[key] = value
 
 
 FIRST_RUN = [(10, "d", 0.0), (11, "b", 5.0), (12, "e", 70.0), (13, "a", 75.0)]
@@ -162,21 +158,22 @@ def test_snapshot_meta_marks_the_cut_not_sent_and_sent_marks_it_sent():
 
     snap = book.snapshot()
 
-    assert json.loads(snap.meta) == {"bounds": {TOPIC: [[13, wm, False]]}}
-    assert json.loads(snap.sent) == {"bounds": {TOPIC: [[13, wm, True]]}}
+    assert decode_meta(snap.meta) == {TOPIC: [[13, wm, False]]}
+    assert decode_meta(snap.sent) == {TOPIC: [[13, wm, True]]}
 
 
-def test_snapshot_chunk_records_carry_the_positions():
+def test_snapshot_writes_one_record_per_customer_with_the_positions():
     book = ledger({})
     feed(book, first_run_events())
 
     snap = book.snapshot()
 
-    assert [key for key, _ in snap.chunks] == [chunk_key(PARTITION, n) for n in range(CHUNKS)]
-    for key, value in snap.chunks:
-        chunk = json.loads(value)
-        assert chunk["a"] == {TOPIC: 13}
-        assert [chunk_of(customer) for customer in chunk["c"]] == [int(key.split(b"/")[1])]
+    assert [key for key, _ in snap.records] == [customer_key(PARTITION, c) for c in "abde"]
+    for key, value in snap.records:
+        state = decode_customer(value)
+        assert state.a == {TOPIC: 13}
+        assert state.c == book.loaded[key.decode().rsplit("/", 1)[1]].c
+        assert state.c["newest_s"] > 0
 
 
 def test_second_snapshot_starts_where_the_first_cut():
@@ -190,8 +187,8 @@ def test_second_snapshot_starts_where_the_first_cut():
 
     assert decoded(snap)[0][1]["parts"] == [{"s": SOURCE, "lo": 13, "hi": 14,
                                              "keys": expected_buckets([later])}]
-    assert [bound[0] for bound in json.loads(snap.meta)["bounds"][TOPIC]] == [13, 14]
-    assert [key for key, _ in snap.chunks] == [chunk_key(PARTITION, 0)]
+    assert [bound[0] for bound in decode_meta(snap.meta)[TOPIC]] == [13, 14]
+    assert [key for key, _ in snap.records] == [customer_key(PARTITION, "d")]
 
 
 def test_snapshot_without_events_is_refused():
@@ -199,20 +196,20 @@ def test_snapshot_without_events_is_refused():
 
 
 # -- (b) replay with the cut not sent --------------------------------------------------------
-def crashed_table(meta: str, written_chunks: set[int] | None) -> tuple[dict, list]:
-    """A table as a first run left it, the first run's events and its snapshot."""
+def crashed_table(meta: str, written: set[str] | None) -> tuple[dict, list]:
+    """A table as a first run left it (``written``: the customers whose records made it,
+    None for all) and the first run's events."""
     table: dict[bytes, bytes] = {}
     events = first_run_events()
     first = ledger(table)
     feed(first, events)
     snap = first.snapshot()
-    chunks = None if written_chunks is None else {chunk_key(PARTITION, n) for n in written_chunks}
-    write(table, snap, snap.meta if meta == "meta" else snap.sent, chunks)
+    write(table, snap, snap.meta if meta == "meta" else snap.sent, written)
     return table, events
 
 
-def test_replay_skips_events_whose_chunk_holds_them():
-    table, events = crashed_table("meta", written_chunks={0, 1})
+def test_replay_skips_events_whose_record_holds_them():
+    table, events = crashed_table("meta", written={"d", "b"})
     book = ledger(table)
 
     results = feed(book, events)
@@ -221,8 +218,10 @@ def test_replay_skips_events_whose_chunk_holds_them():
     assert book.pending.outcomes == {(TOPIC, "replayed"): 2, (TOPIC, "accepted"): 2}
 
 
-def test_replay_with_cut_not_sent_cuts_the_same_range():
-    table, events = crashed_table("meta", written_chunks={0, 1})
+def test_replay_with_cut_not_sent_and_no_record_written_sends_the_whole_range():
+    """The partials may have been cut off: the replay rebuilds them whole, exactly as the
+    first run would have sent them (stage 2 ignores what it already has by range)."""
+    table, events = crashed_table("meta", written=set())
     book = ledger(table)
 
     feed(book, events[:3])
@@ -236,15 +235,26 @@ def test_replay_with_cut_not_sent_cuts_the_same_range():
     assert not book.replaying()
     snap = book.snapshot()
     assert snap is not None
-    # The written chunks' outboxes plus the replay of the unwritten ones: the whole range,
-    # exactly as the first run would have sent it.
     everything = [event for (_, event) in events]
     assert decoded(snap)[0][1]["parts"] == [{"s": SOURCE, "lo": 9, "hi": 13,
                                              "keys": expected_buckets(everything)}]
 
 
+def test_replay_with_cut_not_sent_and_some_records_written_sends_the_same_range():
+    """Records are written after every partial was sent, so stage 2 holds the whole range:
+    the replay sends the rest of it under the same range, which stage 2 ignores."""
+    table, events = crashed_table("meta", written={"d", "b"})
+    book = ledger(table)
+
+    feed(book, events)
+
+    parts = decoded(book.snapshot())[0][1]["parts"]
+    assert parts == [{"s": SOURCE, "lo": 9, "hi": 13,
+                      "keys": expected_buckets([event for _, event in events[2:]])}]
+
+
 def test_replay_past_the_cut_opens_a_new_slot_after_it():
-    table, events = crashed_table("meta", written_chunks=set())
+    table, events = crashed_table("meta", written=set())
     book = ledger(table)
     later = call("d", 200.0)
 
@@ -258,7 +268,7 @@ def test_replay_past_the_cut_opens_a_new_slot_after_it():
 
 
 def test_replay_from_a_committed_offset_resumes_after_earlier_cuts():
-    table, events = crashed_table("meta", written_chunks=None)
+    table, events = crashed_table("sent", written=None)
     book = ledger(table)
     later = call("d", 200.0)
 
@@ -266,15 +276,12 @@ def test_replay_from_a_committed_offset_resumes_after_earlier_cuts():
 
     assert not book.replaying()
     parts = decoded(book.snapshot())[0][1]["parts"]
-    # The cut was never marked sent: its outboxes go again (stage 2 ignores what it has).
-    everything = [event for (_, event) in events]
-    assert parts == [{"s": SOURCE, "lo": 9, "hi": 13, "keys": expected_buckets(everything)},
-                     {"s": SOURCE, "lo": 13, "hi": 14, "keys": expected_buckets([later])}]
+    assert parts == [{"s": SOURCE, "lo": 13, "hi": 14, "keys": expected_buckets([later])}]
 
 
 # -- (c) replay with the cut sent -------------------------------------------------------------
 def test_replay_of_a_sent_cut_rebuilds_state_without_partials():
-    table, events = crashed_table("sent", written_chunks=set())
+    table, events = crashed_table("sent", written=set())
     book = ledger(table)
 
     results = feed(book, events)
@@ -283,11 +290,11 @@ def test_replay_of_a_sent_cut_rebuilds_state_without_partials():
     assert book.slots == {}
     snap = book.snapshot()
     assert [message["parts"] for _, message in decoded(snap)] == [[], []]
-    assert {json.loads(value)["a"][TOPIC] for _, value in snap.chunks} == {13}
+    assert {decode_customer(value).a[TOPIC] for _, value in snap.records} == {13}
 
 
 def test_replay_of_a_sent_cut_remembers_the_events_for_dedupe():
-    table, events = crashed_table("sent", written_chunks=set())
+    table, events = crashed_table("sent", written=set())
     book = ledger(table)
     feed(book, events)
     offset, first = events[0]
@@ -303,7 +310,7 @@ def test_replay_of_a_sent_cut_remembers_the_events_for_dedupe():
     (RULES.late_grace_s - 1, "accepted"),
 ])
 def test_watermark_is_restored_from_the_cut(age_s, outcome):
-    table, events = crashed_table("sent", written_chunks=None)
+    table, events = crashed_table("sent", written=None)
     wm = events[-1][1].occurred_at.timestamp()
     book = ledger(table)
     old = call("d", wm - M0 - age_s)
@@ -342,10 +349,10 @@ def reassemble(messages: list[bytes]) -> dict[tuple[str, int, int, str], Any]:
 
 @pytest.mark.parametrize("budget", [1, 300, 1_000, 2_000, 10**9])
 def test_messages_split_without_losing_or_duplicating_a_segment(monkeypatch, budget):
-    monkeypatch.setattr(ledger_module, "MESSAGE_BUDGET", budget)
+    monkeypatch.setattr(state_module, "MESSAGE_BUDGET", budget)
     parts = big_parts(segments=5, minutes=4)
 
-    messages = list(ledger_module._messages(1234.5, parts))
+    messages = list(state_module.encode_partials(1234.5, parts))
 
     assert all(json.loads(message)["tick"] == 1234.5 for message in messages)
     assert all(json.loads(message)["parts"] for message in messages)
@@ -359,12 +366,12 @@ def test_messages_split_without_losing_or_duplicating_a_segment(monkeypatch, bud
 
 
 def test_messages_with_nothing_to_send_still_tick():
-    assert [json.loads(m) for m in ledger_module._messages(7.0, [])] == [
+    assert [json.loads(m) for m in state_module.encode_partials(7.0, [])] == [
         {"tick": 7.0, "parts": []}]
 
 
 def test_snapshot_splits_a_big_partial(monkeypatch):
-    monkeypatch.setattr(ledger_module, "MESSAGE_BUDGET", 200)
+    monkeypatch.setattr(state_module, "MESSAGE_BUDGET", 200)
     events = [(offset, call("d", 60.0 * offset, region=f"r{offset}")) for offset in range(6)]
     book = ledger({})
     feed(book, events)
@@ -377,3 +384,70 @@ def test_snapshot_splits_a_big_partial(monkeypatch):
     merged = {segment: buckets for (_, _, _, segment), buckets in reassemble(to_zero).items()}
     assert merged == expected_buckets([event for _, event in events])
     assert {(s, lo, hi) for s, lo, hi, _ in reassemble(to_zero)} == {(SOURCE, -1, 5)}
+
+
+# -- (f) cost follows what changed; TTL sweep; decoded-record cache; upgrade --------------------
+def test_a_flush_writes_only_the_customers_it_touched_however_many_there_are():
+    table: dict[bytes, bytes] = {}
+    book = ledger(table)
+    feed(book, [(offset, call(f"c{offset}", float(offset))) for offset in range(500)])
+    write(table, book.snapshot(), b"")
+
+    feed(book, [(500, call("c7", 600.0)), (501, call("c9", 601.0))])
+    snap = book.snapshot()
+
+    assert [key for key, _ in snap.records] == [customer_key(PARTITION, c) for c in ("c7", "c9")]
+
+
+def test_the_sweep_deletes_customers_idle_past_the_ttl(monkeypatch):
+    monkeypatch.setattr(ledger_module, "SWEEP_PER_FLUSH", 2)
+    table: dict[bytes, bytes] = {}
+    book = ledger(table)
+    feed(book, [(0, call("old1", 0.0)), (1, call("old2", 1.0)), (2, call("old3", 2.0))])
+    write(table, book.snapshot(), b"")
+    fresh = TTL_S + 100.0
+    feed(book, [(3, call("new", fresh))])
+
+    first = book.snapshot()   # sweeps two of the four keys it listed
+    feed(book, [(4, call("new", fresh + 1))])
+    second = book.snapshot()  # the other two
+
+    deleted = [key for snap in (first, second) for key, value in snap.records if value is None]
+    assert sorted(deleted) == [customer_key(PARTITION, c) for c in ("old1", "old2", "old3")]
+    assert first.pending.evicted + second.pending.evicted == 3
+    assert customer_key(PARTITION, "new") in {key for key, value in second.records if value}
+
+
+def test_decoded_records_are_capped_and_reloaded_from_the_table():
+    table: dict[bytes, bytes] = {}
+    book = ledger(table, cache=100)
+    events = [(offset, call(f"c{offset}", float(offset))) for offset in range(300)]
+    feed(book, events)
+    write(table, book.snapshot(), b"")
+
+    assert len(book.loaded) == 100 and "c0" not in book.loaded
+    again = book.apply(TOPIC, 300, events[0][1])   # c0 is read back: it knows the event
+
+    assert again is not None and again.outcome.value == "duplicate"
+
+
+def test_chunk_records_of_the_first_layout_become_customer_records():
+    table: dict[bytes, bytes] = {}
+    first = ledger(table)
+    feed(first, first_run_events())
+    records = {key.decode().rsplit("/", 1)[1]: decode_customer(value).c
+               for key, value in first.snapshot().records}
+    old_key = f"{PARTITION}/5".encode()
+    table = {old_key: json.dumps({"a": {TOPIC: 13}, "c": records, "o": []}).encode(),
+             meta_key(PARTITION): json.dumps({"bounds": {TOPIC: [[13, 75.0, True]]}}).encode()}
+
+    book = ledger(table)
+    replayed = book.apply(TOPIC, 12, call("e", 70.0))
+    feed(book, [(14, call("d", 300.0))])
+    snap = book.snapshot()
+
+    assert replayed is None
+    assert (old_key, None) in snap.records
+    written = {key: decode_customer(value) for key, value in snap.records if value}
+    assert set(written) == {customer_key(PARTITION, c) for c in "abde"}
+    assert written[customer_key(PARTITION, "a")].c == records["a"]

@@ -55,7 +55,7 @@ DEFAULTS = [
     ("flush_interval_s", 1.0),
     ("flush_max_messages", 20_000),
     ("stage2_flush_interval_s", 2.0),
-    ("state_chunks", 16),
+    ("customers_cached_per_partition", 10_000),
     ("late_grace_s", 900.0),
     ("call_cadence_s", 5.0),
     ("short_abandon_s", 5.0),

@@ -196,12 +196,22 @@ def test_the_watch_leaves_a_partition_that_moves_alone():
 class Partials:
     def __init__(self) -> None:
         self.sent: list[int] = []
+        self.hold = False                 # deliveries wait for deliver()
+        self.futures: list[asyncio.Future] = []
 
     async def send(self, key: Any, value: bytes, partition: int) -> asyncio.Future:
         self.sent.append(partition)
         future = asyncio.get_running_loop().create_future()
-        future.set_result(None)
+        if self.hold:
+            self.futures.append(future)
+        else:
+            future.set_result(None)
         return future
+
+    def deliver(self) -> None:
+        for future in self.futures:
+            future.set_result(None)
+        self.futures = []
 
 
 class Acked:
@@ -236,24 +246,29 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-def test_a_flush_sends_partials_only_once_its_chunks_are_written():
+def test_a_flush_writes_customer_records_only_once_every_partial_is_delivered():
     """Faust's Producer.flush may return with records still buffered; the flush waits for
-    each changelog record itself, or a crash could leave partials delivered for chunks that
-    never were (the replay would then cut different partials for the same offsets)."""
+    each record itself. A customer record written before every partial was delivered would
+    make the replay skip its events, and the partials it cuts for the same offsets would lack
+    them."""
     stage1, host, partials, event = flushing_stage()
+    partials.hold = True
 
     async def scenario() -> None:
         flush = asyncio.create_task(stage1.flush(stage1.ledger(1)))
         await settle()
         assert host.writes == [(1, b"1/meta")] and partials.sent == []
-        host.confirm()                       # the intent is written: chunks go out
+        host.confirm()                       # the intent is written: partials go out
         await settle()
-        assert len(host.writes) == 2 and partials.sent == []
-        host.confirm()                       # chunks written: now the partials
+        assert partials.sent == [0, 1, 2, 3] and len(host.writes) == 1   # every target
+        partials.deliver()                   # every partial delivered: customer records
         await settle()
-        assert partials.sent and event.acks == 0
+        assert len(host.writes) == 2 and host.writes[-1][1].startswith(b"1/c/")
+        host.confirm()
+        await settle()
+        assert host.writes[-1] == (1, b"1/meta") and event.acks == 0
         host.confirm()                       # meta marked sent: then the acks
         await flush
-        assert host.writes[-1] == (1, b"1/meta") and event.acks == 1
+        assert event.acks == 1
 
     asyncio.run(scenario())

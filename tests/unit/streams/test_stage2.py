@@ -15,6 +15,7 @@ from metrics.views import View
 from streams.settings import Settings
 from streams.positions import Positions
 from streams.stage2 import CLOCK, Stage2, Stage2Metrics
+from streams.state import decode_record
 from tests.unit.streams.fake_host import FakeHost
 
 SEG = "seg|east|phone|q-general|residential|repair|unknown|all"
@@ -252,8 +253,8 @@ def test_flush_writes_window_and_clock_records_then_acks():
 
     assert set(stage.table) == {f"0|{SEG}".encode(), f"0|{WEB}".encode(), f"0|{CLOCK}".encode()}
     # The clock, and the partials offset the records cover: where a restart reads from.
-    assert json.loads(stage.table[f"0|{CLOCK}".encode()]) == {"t": M0 + 90, "o": 2, "d": {}}
-    assert json.loads(stage.table[f"0|{SEG}".encode()]) == part.keys[SEG].to_json()
+    assert decode_record(stage.table[f"0|{CLOCK}".encode()]) == {"t": M0 + 90, "o": 2, "d": {}}
+    assert decode_record(stage.table[f"0|{SEG}".encode()]) == part.keys[SEG].to_json()
     assert [event.acked for event in events] == [1, 1]
     assert sorted(stage.host.writes) == sorted((0, key) for key in stage.table)
     assert (part.events, part.dirty) == ([], set())
@@ -270,7 +271,7 @@ def test_flush_writes_only_dirty_segments():
 
     # Only the dirty segment, and the clock record with the offset the flush covers.
     assert set(stage.table) == {f"0|{WEB}".encode(), f"0|{CLOCK}".encode()}
-    assert json.loads(stage.table[f"0|{CLOCK}".encode()])["o"] == 2
+    assert decode_record(stage.table[f"0|{CLOCK}".encode()])["o"] == 2
 
 
 def test_a_restarted_part_needs_the_offset_after_its_last_flush():

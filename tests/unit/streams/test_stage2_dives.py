@@ -12,6 +12,7 @@ from streams.positions import Positions
 from streams.serving.dives import DiveCollector
 from streams.settings import Settings
 from streams.stage2 import CLOCK, Stage2, Stage2Metrics
+from streams.state import decode_record
 from tests.unit.metrics.test_dives import END, HOUR, MEASURE, windows
 from tests.unit.streams.fake_host import FakeHost
 from tests.unit.streams.test_stage2 import message, partial
@@ -55,7 +56,7 @@ def test_a_dive_is_judged_when_its_data_arrives_after_the_clock():
     part = stage.parts[0]
     assert part.dives["region|east#time"].active
     assert [r["event"] for r in sent] == ["start"]
-    assert json.loads(stage.table[f"0|{CLOCK}".encode()])["d"] == {
+    assert decode_record(stage.table[f"0|{CLOCK}".encode()])["d"] == {
         "region|east#time": sent[0]["started_s"]}
     gauges = {(s.name, s.labels.get("side")): s.value for f in DiveCollector(
         lambda: stage.published_dives({0}), VIEWS).collect() for s in f.samples}

@@ -1,0 +1,125 @@
+"""The changelog records of both stages: keys, typed records and their compact encoding.
+
+Every record of the ``stage1`` table, and the window and clock records of the ``windows``
+table (streams/stage2.py, :func:`encode_record`), is MessagePack (msgspec): smaller than the
+JSON the first layout wrote and several times faster to encode. Readers still accept a JSON
+record of the first layout, so a worker upgrades in place. The stage-1 records:
+
+- ``p/c/<customer_id>``: one customer (:class:`CustomerState`): the offsets per source topic
+  its record reflects (``a``) and the record :func:`metrics.contributions.apply_event` works on
+  (``c``, a JSON-ready dict, the same one the offline report keeps);
+- ``p/meta``: the cuts of partition ``p`` per topic, ``[hi, watermark, sent]`` each.
+
+The partials sent to stage 2 stay JSON (``cx.partials`` is read by stage 2 only, and a rolling
+upgrade must keep working): :func:`encode_partials`.
+"""
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import msgspec
+
+#: Partials for one stage-2 partition are split above this many bytes (Kafka's default
+#: message limit is 1 MiB).
+MESSAGE_BUDGET = 512 * 1024
+#: Customer-state chunks per partition of the first state layout (read once, to upgrade).
+LEGACY_CHUNKS = 16
+
+
+class CustomerState(msgspec.Struct, array_like=True, gc=False):
+    """One customer of one partition: offsets its record reflects, and the record."""
+
+    a: dict[str, int]
+    c: dict[str, Any]
+
+
+class Meta(msgspec.Struct, array_like=True, gc=False):
+    """The cuts of one partition, per source topic: ``[hi, watermark, sent]``."""
+
+    bounds: dict[str, list[tuple[int, float, bool]]]
+
+
+_encoder = msgspec.msgpack.Encoder()
+_customer = msgspec.msgpack.Decoder(CustomerState)
+_meta = msgspec.msgpack.Decoder(Meta)
+
+
+def customer_prefix(partition: int) -> bytes:
+    return f"{partition}/c/".encode()
+
+
+def customer_key(partition: int, customer_id: str) -> bytes:
+    return f"{partition}/c/{customer_id}".encode()
+
+
+def meta_key(partition: int) -> bytes:
+    return f"{partition}/meta".encode()
+
+
+def encode_customer(state: CustomerState) -> bytes:
+    return _encoder.encode(state)
+
+
+def decode_customer(raw: bytes) -> CustomerState:
+    return _customer.decode(raw)
+
+
+def encode_record(value: Any) -> bytes:
+    """A state record of plain values (dicts with string keys, lists, numbers, strings)."""
+    return _encoder.encode(value)
+
+
+def decode_record(raw: bytes) -> Any:
+    """A record of :func:`encode_record`, or a JSON record of the first layout."""
+    if raw[:1] == b"{":
+        return json.loads(raw)
+    return msgspec.msgpack.decode(raw)
+
+
+def encode_meta(bounds: Mapping[str, list[list[Any]]]) -> bytes:
+    return _encoder.encode(Meta({topic: [tuple(cut) for cut in cuts]
+                                 for topic, cuts in bounds.items()}))
+
+
+def decode_meta(raw: bytes) -> dict[str, list[list[Any]]]:
+    """The cuts of a ``meta`` record, as mutable lists (a first-layout JSON record too)."""
+    if raw[:1] == b"{":
+        return json.loads(raw)["bounds"]
+    return {topic: [list(cut) for cut in cuts] for topic, cuts in _meta.decode(raw).bounds.items()}
+
+
+def legacy_chunks(table: Any, partition: int
+                  ) -> Iterator[tuple[bytes, dict[str, dict[str, Any]], dict[str, int]]]:
+    """(key, customers, applied offsets) of each chunk record the first layout left."""
+    for number in range(LEGACY_CHUNKS):
+        key = f"{partition}/{number}".encode()
+        raw = table.get(key)
+        if raw:
+            chunk = json.loads(raw)
+            yield key, chunk["c"], chunk["a"]
+
+
+def encode_partials(clock: float, parts: list[dict[str, Any]]) -> Iterator[bytes]:
+    """One stage-2 message per partition and flush (the clock tick rides along), split by
+    view keys when it would exceed MESSAGE_BUDGET bytes. Each key's buckets are encoded
+    once; the message text is assembled from those pieces."""
+    head = f'{{"tick":{json.dumps(clock)},"parts":['
+    done: list[str] = []          # finished part texts of the current message
+    size = 0
+    for part in parts:
+        opening = (f'{{"s":{json.dumps(part["s"])},"lo":{part["lo"]},"hi":{part["hi"]},'
+                   '"keys":{')
+        pieces: list[str] = []
+        for key, buckets in part["keys"].items():
+            piece = f"{json.dumps(key)}:{json.dumps(buckets)}"
+            if size + len(piece) > MESSAGE_BUDGET and (pieces or done):
+                if pieces:
+                    done.append(opening + ",".join(pieces) + "}}")
+                yield (head + ",".join(done) + "]}").encode()
+                done, pieces, size = [], [], 0
+            pieces.append(piece)
+            size += len(piece)
+        if pieces:
+            done.append(opening + ",".join(pieces) + "}}")
+    yield (head + ",".join(done) + "]}").encode()
