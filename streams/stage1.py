@@ -186,8 +186,8 @@ class Stage1:
         finally:
             ledger.flushed_at = time.monotonic()
         self.metrics.flush_seconds.observe(time.perf_counter() - started)
-        self.metrics.state_written.labels("records").inc(len(snap.records) + 2)
-        self.metrics.state_written.labels("bytes").inc(
+        self.metrics.state_records.inc(len(snap.records) + 2)
+        self.metrics.state_bytes.inc(
             len(snap.meta) + len(snap.sent) + sum(len(value or b"") for _, value in snap.records))
         if self.ledgers.get(ledger.partition) is not ledger:
             return  # revoked meanwhile: the new owner replays these messages

@@ -85,6 +85,8 @@ class Stage2Metrics:
             "Wall time of one stage-2 flush (advance, publish, judge dives, write records).",
             buckets=(0.001, 0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, float("inf")),
             registry=registry)
+        self.state_records = self.state_written.labels("records")
+        self.state_bytes = self.state_written.labels("bytes")
         self.applied = self.partials.labels("applied")
         self.replayed = self.partials.labels("replayed")
         self.overlap = self.partials.labels("overlap")
@@ -300,8 +302,8 @@ class Stage2:
                 await self.host.write(self.table, part.partition, records)
         finally:
             part.flushed_at = time.monotonic()
-        self.metrics.state_written.labels("records").inc(len(records))
-        self.metrics.state_written.labels("bytes").inc(sum(len(value) for _, value in records))
+        self.metrics.state_records.inc(len(records))
+        self.metrics.state_bytes.inc(sum(len(value) for _, value in records))
         self.metrics.flush_seconds.observe(time.perf_counter() - started)
         if dive_log and self.dive_sink is not None:
             await self.dive_sink(dive_log)

@@ -140,6 +140,8 @@ class IngestMetrics:
             "by unit: records or bytes (values; a deletion counts 0 bytes).",
             ["unit"], registry=registry,
         )
+        self.state_records = self.state_written.labels("records")
+        self.state_bytes = self.state_written.labels("bytes")
         self.revoke_waits_abandoned = Counter(
             "cxpulse_flush_waits_abandoned",
             "Revoked source partitions whose stage-1 flush still ran after 10 s: their state "

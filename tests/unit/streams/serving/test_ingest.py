@@ -78,7 +78,8 @@ def test_counter_names_end_in_total_and_every_family_has_help(registry, metrics)
         "cxpulse_events_duplicate", "cxpulse_deadletter_errors", "cxpulse_dedupe_ids_forgotten",
         "cxpulse_customers_evicted", "cxpulse_event_age_seconds", "cxpulse_consumer_lag_messages",
         "cxpulse_events_late", "cxpulse_events_replayed", "cxpulse_ticket_anomalies",
-        "cxpulse_flushes", "cxpulse_flush_seconds", "cxpulse_state_written", "cxpulse_agent_overflow_events",
+        "cxpulse_flushes", "cxpulse_flush_seconds", "cxpulse_state_written",
+        "cxpulse_agent_overflow_events",
         "cxpulse_messages_stale", "cxpulse_source_seeks", "cxpulse_source_messages_skipped",
         "cxpulse_flush_waits_abandoned",
     }
@@ -93,7 +94,7 @@ def test_counter_names_end_in_total_and_every_family_has_help(registry, metrics)
 def test_metrics_are_not_labelled_by_customer_or_event(registry, metrics):
     labels = {label for family in registry.collect() for s in family.samples for label in s.labels}
 
-    assert labels <= {"topic", "format", "reason", "cause", "partition", "le", "anomaly"}
+    assert labels <= {"topic", "format", "reason", "cause", "partition", "le", "anomaly", "unit"}
 
 
 def test_counter_exposition_text(registry, metrics):
