@@ -2,7 +2,8 @@
 
 Envelopes must land on the partition a single event with the same key would, or per-customer
 state would split across partitions; so the partition is chosen with Kafka's default murmur2
-partitioner on the customer key, exactly as the broker-side default would.
+partitioner on the customer key (streams/partitioning.py), exactly as the broker-side default
+would.
 """
 
 import json
@@ -12,20 +13,15 @@ from typing import Any
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
-from kafka.partitioner.default import murmur2
 
 from metrics.errors import RejectedEvent
 from metrics.events import decode_message
 from streams.errors import ProducerError
+from streams.partitioning import partition_for_key
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
 _ENVELOPE_OVERHEAD_BYTES = 64
-
-
-def partition_for_key(key: bytes, partitions: list[int]) -> int:
-    """Kafka's default keyed partitioning (Java client murmur2, positive, modulo count)."""
-    return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
 
 
 class EventProducer:

@@ -41,7 +41,7 @@ from metrics.questionnaires import Questionnaire
 from metrics.surveys import SurveyTargets
 from metrics.views import View
 from metrics.windows import MINUTE_WINDOWS, WINDOWS, SegmentWindows
-from streams.producer import partition_for_key
+from streams.partitioning import partition_for_key
 from streams.replay import _route_invalid
 from streams.settings import Settings
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from streams.cli import main
-from streams.producer import partition_for_key
+from streams.partitioning import partition_for_key
 from streams.report import (
     COLUMNS,
     SEGMENT_VIEW,

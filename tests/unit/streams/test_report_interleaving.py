@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from streams.producer import partition_for_key
+from streams.partitioning import partition_for_key
 from streams.report import SEGMENT_VIEW, build_report, report_rows, summary
 from streams.settings import Settings
 from streams.simulate import SimulatorConfig, generate

@@ -5,7 +5,7 @@ import random
 import pytest
 from kafka.partitioner.default import DefaultPartitioner, murmur2
 
-from streams.producer import partition_for_key
+from streams.partitioning import partition_for_key
 
 # Utils.murmur2 of the Java client (signed 32-bit): Kafka's UtilsTest.testMurmur2 vectors
 # (clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java), plus the empty key.
