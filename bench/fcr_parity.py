@@ -26,8 +26,8 @@ from pathlib import Path
 
 from streams.report import SEGMENT_VIEW, build_report, report_rows
 from streams.settings import Settings
-from streams.simulate import SimulatorConfig, generate
-from streams.traffic import item_bytes
+from traffic.simulate import SimulatorConfig, generate
+from traffic.simulated import item_bytes
 
 START = datetime.fromisoformat("2026-11-02T00:00:00+08:00")
 EVENTS = 200_000

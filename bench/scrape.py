@@ -30,9 +30,9 @@ from rich.table import Table
 from streams.broker import EmbeddedBroker
 from streams.processes import Child, free_port, wait_http
 from streams.settings import Settings
-from streams.simulate import SimulatorConfig, generate
 from streams.topics import create_topics
-from streams.traffic import item_bytes
+from traffic.simulate import SimulatorConfig, generate
+from traffic.simulated import item_bytes
 
 console = Console(width=200)
 #: Scraping goes on this long after the workers are quiet: scrapes of an idle stream show what a

@@ -89,14 +89,14 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Generate simulated traffic into Kafka or a JSONL file."""
-    from streams.traffic import simulate
+    from traffic.simulated import simulate
 
     return simulate(args, _settings(args), console)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Send a recorded JSONL event file to Kafka."""
-    from streams.replay import replay
+    from traffic.replay import replay
 
     summary = replay(Path(args.file), _settings(args), args.envelope, args.send_invalid,
                      args.invalid_topic, console)

@@ -42,8 +42,8 @@ from metrics.surveys import SurveyTargets
 from metrics.views import View
 from metrics.windows import MINUTE_WINDOWS, WINDOWS, SegmentWindows
 from streams.partitioning import partition_for_key
-from streams.replay import _route_invalid
 from streams.settings import Settings
+from traffic.replay import _route_invalid
 
 BACKLOG = "backlog"
 FORMATS = ("table", "csv", "json")

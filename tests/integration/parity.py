@@ -14,9 +14,9 @@ from streams.report import Report, view_windows
 from streams.scrape import scrape
 from streams.serving.budget import report_counters, report_key_totals
 from streams.serving.windows import WindowCollector
-from streams.simulate.config import SimulatorConfig
-from streams.simulate.generator import generate
-from streams.traffic import item_bytes
+from traffic.simulate.config import SimulatorConfig
+from traffic.simulate.generator import generate
+from traffic.simulated import item_bytes
 
 Series = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 

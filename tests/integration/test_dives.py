@@ -1,7 +1,7 @@
 """Dive scenarios through the real broker and one real worker (docs/dives.md).
 
 One simulated file (40 hours of event time, replayed far faster than real time) carries every
-scenario of streams/simulate/scenarios/dives.yaml; one broker and worker serve the module:
+scenario of traffic/simulate/scenarios/dives.yaml; one broker and worker serve the module:
 
 - (a) the east's repairs drop about 15 points at hour 28: a time dive within the documented
   delay, naming timeliness and slow first responses;
@@ -30,12 +30,12 @@ from streams.dive_log import fold, read_log
 from streams.processes import Child, free_port, wait_http
 from streams.scrape import scrape
 from streams.settings import Settings
-from streams.simulate.config import SimulatorConfig
-from streams.simulate.generator import generate
-from streams.simulate.scenario import load_scenario
 from streams.topics import create_topics
-from streams.traffic import item_bytes
 from tests.integration.helpers import wait_until
+from traffic.simulate.config import SimulatorConfig
+from traffic.simulate.generator import generate
+from traffic.simulate.scenario import load_scenario
+from traffic.simulated import item_bytes
 
 pytestmark = pytest.mark.integration
 START = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
@@ -44,7 +44,7 @@ INJECTED_S = (START + timedelta(minutes=1680)).timestamp()
 #: docs/dives.md: a 15-point fall at this key's ~60 responses per hour is caught within 2 h.
 SUDDEN_DELAY_S = 2 * 3600
 SLIDE_DELAY_S = 8 * 3600
-SCENARIO = Path(__file__).resolve().parents[2] / "streams/simulate/scenarios/dives.yaml"
+SCENARIO = Path(__file__).resolve().parents[2] / "traffic/simulate/scenarios/dives.yaml"
 CONFIG = SimulatorConfig(
     seed=101, rate_per_s=0.6, call_share=0.5, ticket_share=0.2, survey_share=0.3,
     regions=["north", "east"], business_lines=["residential", "equipment", "tiny"],

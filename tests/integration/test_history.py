@@ -29,11 +29,11 @@ from streams.history.store import open_store
 from streams.processes import Child, free_port, wait_http
 from streams.scrape import scrape, total
 from streams.settings import Settings
-from streams.simulate.config import SimulatorConfig
-from streams.simulate.generator import generate
 from streams.topics import create_topics
-from streams.traffic import item_bytes
 from tests.integration.helpers import wait_until
+from traffic.simulate.config import SimulatorConfig
+from traffic.simulate.generator import generate
+from traffic.simulated import item_bytes
 
 pytestmark = pytest.mark.integration
 START = datetime(2026, 10, 30, 0, 0, tzinfo=UTC)

@@ -28,9 +28,9 @@ from streams.history.oracle import closed_windows, segment_hours
 from streams.history.query import Query, answer
 from streams.history.store import open_store
 from streams.settings import Settings
-from streams.simulate.config import SimulatorConfig
-from streams.simulate.generator import generate
-from streams.traffic import item_bytes
+from traffic.simulate.config import SimulatorConfig
+from traffic.simulate.generator import generate
+from traffic.simulated import item_bytes
 
 pytestmark = pytest.mark.integration
 PG = "postgresql://postgres@127.0.0.1:5432/test"

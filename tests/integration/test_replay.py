@@ -11,10 +11,10 @@ import pytest
 from streams.report import build_report
 from streams.scrape import scrape
 from streams.settings import Settings
-from streams.simulate.config import SimulatorConfig
-from streams.simulate.generator import generate
-from streams.traffic import item_bytes
 from tests.integration.helpers import counted, nonzero, wait_until
+from traffic.simulate.config import SimulatorConfig
+from traffic.simulate.generator import generate
+from traffic.simulated import item_bytes
 
 pytestmark = pytest.mark.integration
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)

@@ -22,9 +22,9 @@ from streams.report import (
     write_report,
 )
 from streams.settings import Settings
-from streams.simulate import SimulatorConfig, generate
-from streams.traffic import item_bytes
 from tests import factories
+from traffic.simulate import SimulatorConfig, generate
+from traffic.simulated import item_bytes
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
 SEGMENT = "east|phone|q-general|residential|repair|unknown|all"

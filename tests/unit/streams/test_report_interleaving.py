@@ -18,8 +18,8 @@ import pytest
 from streams.partitioning import partition_for_key
 from streams.report import SEGMENT_VIEW, build_report, report_rows, summary
 from streams.settings import Settings
-from streams.simulate import SimulatorConfig, generate
-from streams.traffic import item_bytes
+from traffic.simulate import SimulatorConfig, generate
+from traffic.simulated import item_bytes
 
 START = datetime(2026, 11, 2, tzinfo=timezone(timedelta(hours=8)))
 WORLDS = 30

@@ -9,8 +9,8 @@ from streams.cli import main
 from streams.report import build_report
 from streams.serving.budget import budget
 from streams.settings import Settings
-from streams.simulate import SimulatorConfig, generate
-from streams.traffic import item_bytes
+from traffic.simulate import SimulatorConfig, generate
+from traffic.simulated import item_bytes
 
 START = datetime(2026, 3, 2, tzinfo=timezone(timedelta(hours=8)))
 
