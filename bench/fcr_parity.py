@@ -24,7 +24,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from streams.report import SEGMENT_VIEW, build_report, report_rows
+from offline.report import SEGMENT_VIEW, build_report, report_rows
 from streams.settings import Settings
 from traffic.simulate import SimulatorConfig, generate
 from traffic.simulated import item_bytes
@@ -98,7 +98,7 @@ def stream(seed: int, path: Path, settings: Settings) -> None:
     from streams.broker import EmbeddedBroker
     from streams.processes import Child, free_port, wait_http
     from streams.scrape import read_progress, scrape
-    from streams.serving.budget import report_counters, report_key_totals
+    from offline.budget import report_counters, report_key_totals
     from streams.serving.windows import WindowCollector
     from streams.topics import create_topics
 

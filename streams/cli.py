@@ -106,7 +106,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def _file_report(path: Path, settings: Any, send_invalid: bool) -> Any:
     """The offline report of an event file, or None after printing why it cannot be read."""
-    from streams.report import build_report
+    from offline.report import build_report
 
     if not path.is_file():
         console.print(f"error: {path} is not a file", style="red", markup=False)
@@ -120,7 +120,7 @@ def _file_report(path: Path, settings: Any, send_invalid: bool) -> Any:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Compute the metric catalogue offline from a JSONL event file."""
-    from streams.report import choose_views, summary_tables, write_report
+    from offline.report import choose_views, summary_tables, write_report
 
     settings = _settings(args)
     try:
@@ -161,7 +161,7 @@ def cmd_views(args: argparse.Namespace) -> int:
     """Print the series /metrics would hold for an event file and the configured views."""
     from rich.table import Table
 
-    from streams.serving.budget import budget
+    from offline.budget import budget
 
     path = Path(args.file)
     settings = _settings(args)

@@ -10,9 +10,9 @@ from pathlib import Path
 from alerts.recording import RATIOS, Ratio, level, view_rules
 from metrics.figures import figures
 from metrics.views import View, key_labels
-from streams.report import Report, view_windows
+from offline.budget import report_counters, report_key_totals
+from offline.report import Report, view_windows
 from streams.scrape import scrape
-from streams.serving.budget import report_counters, report_key_totals
 from streams.serving.windows import WindowCollector
 from traffic.simulate.config import SimulatorConfig
 from traffic.simulate.generator import generate

@@ -22,8 +22,8 @@ import pytest
 from metrics.components import add_into
 from metrics.figures import figures
 from metrics.history import DAY_S, floor_to, is_closed
+from offline.history import closed_windows, rows, segment_hours
 from streams.broker import EmbeddedBroker
-from streams.history.oracle import closed_windows, rows, segment_hours
 from streams.history.query import Query, answer
 from streams.history.store import open_store
 from streams.processes import Child, free_port, wait_http

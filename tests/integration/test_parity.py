@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from streams.report import build_report
+from offline.report import build_report
 from streams.scrape import scrape, total
 from streams.serving.windows import RATIO_FAMILIES
 from streams.settings import Settings

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from streams.report import build_report
+from offline.report import build_report
 from streams.scrape import scrape
 from streams.settings import Settings
 from tests.integration.helpers import counted, nonzero, wait_until

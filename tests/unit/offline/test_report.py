@@ -11,7 +11,7 @@ import pytest
 
 from streams.cli import main
 from streams.partitioning import partition_for_key
-from streams.report import (
+from offline.report import (
     COLUMNS,
     SEGMENT_VIEW,
     Report,
@@ -197,11 +197,11 @@ def test_how_often_windows_move_while_reading_changes_no_row(monkeypatch):
     # About 40 h of event time: buckets leave the 1 h and 24 h windows and are pruned.
     config = SimulatorConfig(seed=5, rate_per_s=0.02, late_share=0.02)
     lines = [item_bytes(item) for item in generate(config, None, SIM_START, count=3000)]
-    monkeypatch.setattr("streams.report.DRAIN_EVERY", 10**9)
-    monkeypatch.setattr("streams.report.ADVANCE_EVERY_S", float("inf"))
+    monkeypatch.setattr("offline.report.DRAIN_EVERY", 10**9)
+    monkeypatch.setattr("offline.report.ADVANCE_EVERY_S", float("inf"))
     once = build_report(lines, Settings())
-    monkeypatch.setattr("streams.report.DRAIN_EVERY", 50)
-    monkeypatch.setattr("streams.report.ADVANCE_EVERY_S", 600.0)
+    monkeypatch.setattr("offline.report.DRAIN_EVERY", 50)
+    monkeypatch.setattr("offline.report.ADVANCE_EVERY_S", 600.0)
     often = build_report(lines, Settings())
 
     assert once.clock_s - SIM_START.timestamp() > 30 * 3600

@@ -1,6 +1,6 @@
 """The closed windows history must hold for an event file, computed offline.
 
-It runs ``cxpulse report``'s engine (streams/report.py: the stream's own stage-1 maths, routed
+It runs ``cxpulse report``'s engine (offline/report.py: the stream's own stage-1 maths, routed
 and ordered as replay and the workers would) and keeps every full segment's hour buckets for
 the whole file, then cuts them as stage 2 does: per view key, hours; per full segment, days;
 closed when the report clock has passed their end plus the grace period. Tests and the bench
@@ -13,8 +13,8 @@ from pathlib import Path
 from metrics.components import Bucket, add_into
 from metrics.history import DAY_S, HOUR_S, SEGMENT_PREFIX, ClosedWindow, floor_to, is_closed, windowed
 from metrics.views import View
+from offline.report import Report, _Engine, _file_lines
 from streams.history.closing import SEGMENT_VIEW
-from streams.report import Report, _Engine, _file_lines
 from streams.settings import Settings
 
 Rows = dict[tuple[str, str, int, int], float]

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from metrics.contributions import SEP
 from metrics.questionnaires import Questionnaire
-from metrics.views import View
-from streams.report import Report, view_windows
-from streams.serving.counters import ViewCounters
 from metrics.surveys import SurveyTargets
+from metrics.views import View
+from offline.report import Report, view_windows
+from streams.serving.counters import ViewCounters
 from streams.serving.windows import KeyTotals, WindowCollector
 
 

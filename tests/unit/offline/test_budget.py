@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from offline.budget import budget
+from offline.report import build_report
 from streams.cli import main
-from streams.report import build_report
-from streams.serving.budget import budget
 from streams.settings import Settings
 from traffic.simulate import SimulatorConfig, generate
 from traffic.simulated import item_bytes

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from offline.report import SEGMENT_VIEW, build_report, report_rows, summary
 from streams.partitioning import partition_for_key
-from streams.report import SEGMENT_VIEW, build_report, report_rows, summary
 from streams.settings import Settings
 from traffic.simulate import SimulatorConfig, generate
 from traffic.simulated import item_bytes
