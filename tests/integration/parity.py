@@ -12,7 +12,7 @@ from metrics.figures import figures
 from metrics.views import View, key_labels
 from offline.budget import report_counters, report_key_totals
 from offline.report import Report, view_windows
-from streams.scrape import scrape
+from ops.scrape import scrape
 from streams.serving.windows import WindowCollector
 from traffic.simulate.config import SimulatorConfig
 from traffic.simulate.generator import generate

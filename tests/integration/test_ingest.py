@@ -8,7 +8,7 @@ import pytest
 from kafka import KafkaProducer
 
 from metrics.events import reasons
-from streams.scrape import scrape
+from ops.scrape import scrape
 from streams.settings import Settings
 from tests import factories
 from tests.integration.helpers import counted, dead_letters, nonzero, wait_until

@@ -7,7 +7,7 @@ import pytest
 
 from offline.budget import budget
 from offline.report import build_report
-from streams.cli import main
+from ops.cli import main
 from streams.settings import Settings
 from traffic.simulate import SimulatorConfig, generate
 from traffic.simulated import item_bytes

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from streams.cli import main
-from streams.partitioning import partition_for_key
 from offline.report import (
     COLUMNS,
     SEGMENT_VIEW,
@@ -21,6 +19,8 @@ from offline.report import (
     row_record,
     write_report,
 )
+from ops.cli import main
+from streams.partitioning import partition_for_key
 from streams.settings import Settings
 from tests import factories
 from traffic.simulate import SimulatorConfig, generate

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from tests.unit.traffic.simulate.helpers import START
 from traffic.simulate import SimulatorConfig
 from traffic.simulate.effects import Effects
 from traffic.simulate.tickets import (
@@ -15,7 +16,6 @@ from traffic.simulate.tickets import (
     open_ticket,
     speed_driver,
 )
-from tests.unit.traffic.simulate.helpers import START
 from traffic.simulate.world import World
 
 _START_PLUS_12H = START + timedelta(hours=12)

@@ -1,6 +1,6 @@
 """Folding the dive log: dives on now, and recent ones, by id in log order."""
 
-from streams.dive_log import describe, fold
+from ops.dive_log import describe, fold
 
 
 def record(event, ident, at_s, started_s=0.0, **extra):

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from metrics.schema import render_schemas
-from streams.cli import build_parser, main
+from ops.cli import build_parser, main
 from streams.dataconfig_load import DEFAULT_FILE, SCHEMA_FILE_NAME, render_schema
 from streams.settings import Settings
 
@@ -126,7 +126,7 @@ def test_unknown_variable_is_refused(monkeypatch, capsys):
 
 def _topics_create(**variables: str) -> subprocess.CompletedProcess:
     """`cxpulse topics create` as a console user runs it, with ``variables`` set."""
-    return subprocess.run([sys.executable, "-m", "streams.cli", "topics", "create"],
+    return subprocess.run([sys.executable, "-m", "ops.cli", "topics", "create"],
                           cwd=REPO, env={**os.environ, **variables}, capture_output=True,
                           text=True, timeout=60, check=False)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.monitoring import RULES_DIR, alertmanager_config, prometheus_config, write_yaml
+from ops.monitoring import RULES_DIR, alertmanager_config, prometheus_config, write_yaml
 
 REPO_RULES = Path(__file__).resolve().parents[3] / "alerts" / "rules"
 

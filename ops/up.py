@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from streams.broker import EmbeddedBroker
-from streams.monitoring import (
+from ops.broker import EmbeddedBroker
+from ops.monitoring import (
     ALERTMANAGER_CANDIDATES,
     PROMETHEUS_CANDIDATES,
     alertmanager_config,
@@ -20,10 +20,10 @@ from streams.monitoring import (
     prometheus_config,
     write_yaml,
 )
-from streams.processes import Child, wait_http
-from streams.scrape import read_progress
+from ops.processes import Child, wait_http
+from ops.scrape import read_progress
+from ops.topics import create_topics
 from streams.settings import Settings
-from streams.topics import create_topics
 
 
 @dataclass
@@ -105,7 +105,7 @@ def run_up(options: UpOptions, console: Console | None = None) -> int:
     options.run_dir.mkdir(parents=True, exist_ok=True)
     logs = options.run_dir / "logs"
     broker = EmbeddedBroker(port=options.broker_port, log_path=logs / "broker.log")
-    cli = [sys.executable, "-m", "streams.cli"]
+    cli = [sys.executable, "-m", "ops.cli"]
     urls: dict[str, str] = {}
     try:
         with console.status("starting the embedded broker"):

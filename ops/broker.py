@@ -15,8 +15,8 @@ from types import TracebackType
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
+from ops.processes import spawn, stop_group
 from streams.errors import BrokerError
-from streams.processes import spawn, stop_group
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class EmbeddedBroker:
         raise BrokerError(f"Tansu did not answer within {timeout_s} s: {last_error}")
 
     def stop(self, timeout_s: float = 5.0) -> None:
-        """SIGTERM, then SIGKILL after ``timeout_s`` (streams.processes.stop_group); idempotent."""
+        """SIGTERM, then SIGKILL after ``timeout_s`` (ops.processes.stop_group); idempotent."""
         process, self._process = self._process, None
         if process is not None:
             stop_group(process, timeout_s)

@@ -27,9 +27,9 @@ def _settings(args: argparse.Namespace, **overrides: object):
 
 def cmd_broker(args: argparse.Namespace) -> int:
     """Run Tansu in the foreground until Ctrl-C or SIGTERM, then stop it."""
-    from streams.broker import EmbeddedBroker
-    from streams.processes import interrupt_on_sigterm
-    from streams.topics import create_topics
+    from ops.broker import EmbeddedBroker
+    from ops.processes import interrupt_on_sigterm
+    from ops.topics import create_topics
 
     interrupt_on_sigterm()
     broker = EmbeddedBroker(args.host, args.port, Path(args.log) if args.log else None)
@@ -47,7 +47,7 @@ def cmd_broker(args: argparse.Namespace) -> int:
 
 def cmd_topics(args: argparse.Namespace) -> int:
     """Create the cxpulse topics (idempotent) and list them."""
-    from streams.topics import create_topics
+    from ops.topics import create_topics
 
     for name, partitions in create_topics(_settings(args)).items():
         print(f"{name}\t{partitions} partitions")
@@ -268,8 +268,8 @@ def cmd_notify_bridge(args: argparse.Namespace) -> int:
 
 def cmd_up(args: argparse.Namespace) -> int:
     """Run the whole embedded stack until Ctrl-C, SIGTERM or --duration-s, then stop it."""
-    from streams.processes import interrupt_on_sigterm
-    from streams.up import UpOptions, run_up
+    from ops.processes import interrupt_on_sigterm
+    from ops.up import UpOptions, run_up
 
     interrupt_on_sigterm()
     options = UpOptions(
@@ -285,7 +285,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def cmd_dives(args: argparse.Namespace) -> int:
     """List the dives on now and those ended recently, from the cx.dives log."""
-    from streams.dive_log import describe, fold, read_log
+    from ops.dive_log import describe, fold, read_log
 
     current, recent = fold(read_log(_settings(args)), args.recent_hours * 3600)
     print(f"{len(current)} dive(s) on")

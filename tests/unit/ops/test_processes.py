@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from streams.processes import interrupt_on_sigterm, spawn, stop_group
+from ops.processes import interrupt_on_sigterm, spawn, stop_group
 from tests.proctree import descendants, wait_gone
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -70,7 +70,7 @@ def test_stop_of_an_ended_child_returns_its_code_again():
 def test_a_child_ends_when_its_parent_is_killed():
     parent = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
         import os, subprocess, sys, time
-        from streams.processes import spawn
+        from ops.processes import spawn
         child = spawn(["sleep", "30"], subprocess.DEVNULL, dict(os.environ))
         print(child.pid, flush=True)
         time.sleep(30)
