@@ -15,8 +15,8 @@ from types import TracebackType
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
+from ops.errors import BrokerError
 from ops.processes import spawn, stop_group
-from streams.errors import BrokerError
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.structs import OffsetAndMetadata
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from streams.errors import BrokerError
+from ops.errors import BrokerError
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)

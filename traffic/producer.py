@@ -16,9 +16,9 @@ from kafka.errors import KafkaError
 
 from metrics.errors import RejectedEvent
 from metrics.events import decode_message
-from streams.errors import ProducerError
 from streams.partitioning import partition_for_key
 from streams.settings import Settings
+from traffic.errors import ProducerError
 
 log = logging.getLogger(__name__)
 _ENVELOPE_OVERHEAD_BYTES = 64
