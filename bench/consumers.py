@@ -5,7 +5,7 @@ Each runs ``python -P -m ...`` with PYTHONPATH set to the run's snapshot of the 
 
 - raw (bench/raw_consumer.py) reports nothing until it is done: it writes a result file;
 - bare (bench/bare_agent.py) counts on a one-counter /metrics page and writes a result file;
-- worker (``python -m streams.cli worker``) is read from its cheap ``/progress`` JSON: events
+- worker (``python -m ops.cli worker``) is read from its cheap ``/progress`` JSON: events
   per topic and outcome, counted when the flush that covers them completes, and the messages
   still waiting for a flush. Its /metrics page renders every window series (megabytes with
   many segments) and is read once, after the measurement, for the flush and stage-2 counters.
@@ -22,9 +22,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.model import Config, Scenario
 from bench.procs import Proc, clean_env
-from streams.broker import EmbeddedBroker
-from streams.processes import free_port
-from streams.scrape import scrape, total
+from ops.broker import EmbeddedBroker
+from ops.processes import free_port
+from ops.scrape import scrape, total
 from streams.settings import Settings
 
 #: series of the worker's /metrics kept by the one read after the run
@@ -64,7 +64,7 @@ def consumer_proc(cfg: Config, sc: Scenario, broker: EmbeddedBroker, settings: S
         argv = [sys.executable, "-P", "-m", "bench.bare_agent", "--expected", str(sc.events),
                 "--result", str(result), "--faust-options", json.dumps(sc.faust)]
     else:
-        argv = [sys.executable, "-P", "-m", "streams.cli", "worker"]
+        argv = [sys.executable, "-P", "-m", "ops.cli", "worker"]
     url = f"http://127.0.0.1:{port}"
     return Proc(f"{sc.name} consumer", argv, work / "consumer.log", env, cores), url, result
 

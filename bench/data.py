@@ -1,4 +1,4 @@
-"""Benchmark input: the project's simulator (streams.simulate), so every event feeds the catalogue.
+"""Benchmark input: the project's simulator (traffic.simulate), so every event feeds the catalogue.
 
 Calls (answered, abandoned, transferred), ticket lifecycles (created, first_response, updated,
 paused/resumed, resolved, closed, reopened) and surveys of three questionnaires, from a seeded
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from streams.producer import EventProducer
 from streams.settings import Settings
-from streams.simulate import SimulatorConfig, generate
-from streams.traffic import item_bytes
+from traffic.producer import EventProducer
+from traffic.simulate import SimulatorConfig, generate
+from traffic.simulated import item_bytes
 
 SPAN_S = 86_400.0
 DAYS_BACK = 3

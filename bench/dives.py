@@ -1,6 +1,6 @@
 """Dive detectors on long simulated periods: false alarms without dives, delays with them.
 
-Figures only, never asserted. Surveys come from the real simulator (streams/simulate) at
+Figures only, never asserted. Surveys come from the real simulator (traffic/simulate) at
 realistic rates; each view key's surveys are cut into 10-minute steps of the measure
 (after_sales_10 / overall) and fed to every candidate detector, with the baseline (mean, sd,
 top-box share, response rate) re-estimated each day from the 7 days before, as stage 2 does:
@@ -42,9 +42,9 @@ from metrics.sequential import (
     normal_cusum_threshold,
     shifted_share,
 )
-from streams.simulate.config import SimulatorConfig
-from streams.simulate.generator import generate
-from streams.simulate.scenario import Effect, Match, Scenario
+from traffic.simulate.config import SimulatorConfig
+from traffic.simulate.generator import generate
+from traffic.simulate.scenario import Effect, Match, Scenario
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 STEP_S = 600

@@ -24,10 +24,10 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from streams.report import SEGMENT_VIEW, build_report, report_rows
+from offline.report import SEGMENT_VIEW, build_report, report_rows
 from streams.settings import Settings
-from streams.simulate import SimulatorConfig, generate
-from streams.traffic import item_bytes
+from traffic.simulate import SimulatorConfig, generate
+from traffic.simulated import item_bytes
 
 START = datetime.fromisoformat("2026-11-02T00:00:00+08:00")
 EVENTS = 200_000
@@ -95,12 +95,12 @@ def stream(seed: int, path: Path, settings: Settings) -> None:
     import subprocess
     import sys
 
-    from streams.broker import EmbeddedBroker
-    from streams.processes import Child, free_port, wait_http
-    from streams.scrape import read_progress, scrape
-    from streams.serving.budget import report_counters, report_key_totals
+    from ops.broker import EmbeddedBroker
+    from ops.processes import Child, free_port, wait_http
+    from ops.scrape import read_progress, scrape
+    from offline.budget import report_counters, report_key_totals
     from streams.serving.windows import WindowCollector
-    from streams.topics import create_topics
+    from ops.topics import create_topics
 
     report = build_report(path, settings, send_invalid=True)
     views, data = settings.active_views(), settings.data_config()
@@ -118,7 +118,7 @@ def stream(seed: int, path: Path, settings: Settings) -> None:
         children, ports = [], []
         for name in ("w1", "w2"):
             port = free_port()
-            child = Child(name, [sys.executable, "-m", "streams.cli", "worker"],
+            child = Child(name, [sys.executable, "-m", "ops.cli", "worker"],
                           path.with_suffix(f".{name}.log"), {
                               "CXPULSE_BROKER_URL": broker.url, "CXPULSE_WORKER_ID": name,
                               "CXPULSE_WEB_PORT": str(port),
@@ -128,7 +128,7 @@ def stream(seed: int, path: Path, settings: Settings) -> None:
             ports.append(port)
         try:
             replay = subprocess.run(
-                [sys.executable, "-m", "streams.cli", "replay", str(path), "--broker-url",
+                [sys.executable, "-m", "ops.cli", "replay", str(path), "--broker-url",
                  broker.url, "--envelope", "100", "--send-invalid"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
             differ, exposed = -1, {}

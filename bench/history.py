@@ -1,7 +1,7 @@
 """History store budget: rows and bytes per day, and the example questions' query time.
 
 Simulates DAYS days at the parity world's rate (1 event/s, the simulator's default segments),
-computes the closed windows the stream writes (streams/history/oracle.py: the report engine,
+computes the closed windows the stream writes (offline/history.py: the report engine,
 cut as stage 2 cuts them; tests/integration/test_history.py shows the stream writes exactly
 these), upserts them into a fresh SQLite file and a fresh PostgreSQL schema, and times the
 three example queries of docs/history.md on each store.
@@ -21,12 +21,12 @@ from pathlib import Path
 import psycopg
 
 from metrics.history import DAY_S
-from streams.history.oracle import closed_windows, segment_hours
+from offline.history import closed_windows, segment_hours
 from streams.history.store import open_store
 from streams.settings import Settings
-from streams.simulate.config import SimulatorConfig
-from streams.simulate.generator import generate
-from streams.traffic import item_bytes
+from traffic.simulate.config import SimulatorConfig
+from traffic.simulate.generator import generate
+from traffic.simulated import item_bytes
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 START = datetime(2026, 9, 1, tzinfo=UTC)

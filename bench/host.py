@@ -63,8 +63,8 @@ def git_state() -> dict[str, Any]:
             "HEAD"), "dirty": bool(run("status", "--porcelain"))}
 
 
-#: the packages the consumer processes import
-PACKAGES_MEASURED = ("streams", "metrics", "bench")
+#: the packages the consumer processes import (the worker starts as ``-m ops.cli worker``)
+PACKAGES_MEASURED = ("streams", "metrics", "ops", "bench")
 
 
 def snapshot(into: Path) -> Path:

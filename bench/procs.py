@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from streams.processes import Child
+from ops.processes import Child
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 

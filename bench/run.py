@@ -27,10 +27,10 @@ from bench.procs import (
 from bench.profile import summarise
 from bench.rates import completion_rate, fitted_rate, foreign_load, interp
 from bench.report import REFERENCE, console
-from streams.broker import EmbeddedBroker
-from streams.processes import free_port
+from ops.broker import EmbeddedBroker
+from ops.processes import free_port
+from ops.topics import create_topics
 from streams.settings import Settings
-from streams.topics import create_topics
 
 
 class Watch:

@@ -27,12 +27,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from streams.broker import EmbeddedBroker
-from streams.processes import Child, free_port, wait_http
+from ops.broker import EmbeddedBroker
+from ops.processes import Child, free_port, wait_http
+from ops.topics import create_topics
 from streams.settings import Settings
-from streams.simulate import SimulatorConfig, generate
-from streams.topics import create_topics
-from streams.traffic import item_bytes
+from traffic.simulate import SimulatorConfig, generate
+from traffic.simulated import item_bytes
 
 console = Console(width=200)
 #: Scraping goes on this long after the workers are quiet: scrapes of an idle stream show what a
@@ -92,7 +92,7 @@ def run(label: str, path: Path, every_s: float, env: dict[str, str],
         workers, children = [], []
         for name in ("w1", "w2"):
             port = free_port()
-            child = Child(f"worker {name}", [sys.executable, "-m", "streams.cli", "worker"],
+            child = Child(f"worker {name}", [sys.executable, "-m", "ops.cli", "worker"],
                           folder / f"{label}-{name}.log", {
                               "CXPULSE_BROKER_URL": broker.url, "CXPULSE_WORKER_ID": name,
                               "CXPULSE_WEB_PORT": str(port),
@@ -101,7 +101,7 @@ def run(label: str, path: Path, every_s: float, env: dict[str, str],
             wait_http(f"http://127.0.0.1:{port}/progress", 60, child)
             workers.append(WorkerRun(name, port))
         replay = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "replay", str(path), "--broker-url",
+            [sys.executable, "-m", "ops.cli", "replay", str(path), "--broker-url",
              broker.url, "--envelope", "100", "--send-invalid"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         started = time.monotonic()

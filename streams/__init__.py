@@ -1,1 +1,1 @@
-"""cxpulse stream processing: Faust app, agents, broker, producer, simulator and CLI."""
+"""cxpulse stream processing: the Faust worker and its stages, and what they serve."""

@@ -12,15 +12,17 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from metrics.history import DAY_S
 from streams.annotations import Annotator
-from streams.calendar_fallback import CalendarFallbackCollector, calendar_warnings
+from streams.calendar_fallback import calendar_warnings
 from streams.dives import DiveMonitor
 from streams.faust_adapter import FaustHost, StreamHost
-from streams.history.closing import History, HistoryMetrics
+from streams.history.closing import History
 from streams.history.query import QueryError, parse_query, run_query
-from streams.history.sink import Sink, SinkMetrics
+from streams.history.sink import Sink
 from streams.ingest import IngestContext, ingest_agent
+from streams.serving.calendar import CalendarFallbackCollector
 from streams.serving.dives import DiveCollector
 from streams.serving.counters import ViewCounters
+from streams.serving.history import HistoryMetrics, SinkMetrics
 from streams.serving.ingest import IngestMetrics
 from streams.serving.loop_lag import LoopLag
 from streams.serving.windows import WindowCollector

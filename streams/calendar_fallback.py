@@ -1,17 +1,14 @@
-"""The business calendar's weekdays fallback made visible: a start-up warning and a counter.
+"""The business calendar's weekdays fallback made visible: the start-up warning.
 
 A year that neither chinesecalendar nor the data file's schedule_years cover is decided
 Monday-Friday (metrics/business_hours.py), which misplaces every public holiday and 调休 day of
 that year and so moves complaint deadlines. The worker warns at start-up when this year or the
 next is such a year, and exports ``cxpulse_calendar_fallback_days_total``, the distinct dates
-the fallback has decided since the worker started.
+the fallback has decided since the worker started (streams/serving/calendar.py).
 """
 
 from collections.abc import Iterable
 from datetime import date
-
-from prometheus_client.core import CounterMetricFamily, Metric
-from prometheus_client.registry import Collector
 
 from metrics.business_hours import SUPPORTED_YEARS, BusinessCalendar
 
@@ -34,19 +31,3 @@ def calendar_warnings(calendar: BusinessCalendar, today: date) -> list[str]:
             f"count Monday-Friday with no public holidays and no 调休; enter the schedule in "
             f"calendar.holidays/workdays/schedule_years or upgrade chinesecalendar "
             f"(counted in cxpulse_calendar_fallback_days_total)"]
-
-
-class CalendarFallbackCollector(Collector):
-    """``cxpulse_calendar_fallback_days_total``, read from the calendar's tally at scrape."""
-
-    def __init__(self, calendar: BusinessCalendar) -> None:
-        self.calendar = calendar
-
-    def collect(self) -> Iterable[Metric]:
-        family = CounterMetricFamily(
-            "cxpulse_calendar_fallback_days_total",
-            "Distinct dates whose working-day status the weekdays fallback decided (no "
-            "chinesecalendar data, not in the data file's schedule). Above 0: complaint "
-            "clocks in those years ignore holidays and 调休; enter the schedule.")
-        family.add_metric([], float(len(self.calendar.fallback_days)))
-        return [family]

@@ -2,15 +2,7 @@
 
 from pathlib import Path
 
-from metrics.errors import ConfigError, CxpulseError
-
-
-class BrokerError(CxpulseError):
-    """The embedded broker could not be started or did not answer."""
-
-
-class ProducerError(CxpulseError):
-    """Events could not be delivered to Kafka."""
+from metrics.errors import ConfigError
 
 
 class DataConfigError(ConfigError):

@@ -34,8 +34,8 @@ from metrics.views import Projector, View, view_name
 from streams.faust_adapter import StreamHost, written
 from streams.flushing import REVOKE_WAIT_S, drop_revoked
 from streams.ledger import Ledger, Snapshot, meta_key
+from streams.partitioning import partition_for_key
 from streams.positions import Positions
-from streams.producer import partition_for_key
 from streams.serving.counters import ViewCounters
 from streams.serving.ingest import IngestMetrics
 from streams.settings import Settings

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import EmbeddedBroker
-from streams.monitoring import PROMETHEUS_CANDIDATES, find_binary, prometheus_config, write_yaml
-from streams.processes import Child, free_port, wait_http
+from ops.broker import EmbeddedBroker
+from ops.monitoring import PROMETHEUS_CANDIDATES, find_binary, prometheus_config, write_yaml
+from ops.processes import Child, free_port, wait_http
+from ops.topics import create_topics
 from streams.settings import Settings
-from streams.topics import create_topics
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -55,7 +55,7 @@ def start_worker(
             "CXPULSE_DATA_DIR": str(tmp_path / "data"),
             **{f"CXPULSE_{key.upper()}": str(value) for key, value in env.items()},
         }
-        child = Child(f"worker {worker_id}", [sys.executable, "-m", "streams.cli", "worker"],
+        child = Child(f"worker {worker_id}", [sys.executable, "-m", "ops.cli", "worker"],
                       tmp_path / f"worker-{worker_id}.log", variables)
         child.metrics_url = f"http://127.0.0.1:{port}/metrics"  # type: ignore[attr-defined]
         children.append(child.start())

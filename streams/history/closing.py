@@ -27,8 +27,6 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter
-
 from metrics.history import (
     DAY_S,
     HOUR_S,
@@ -40,6 +38,7 @@ from metrics.history import (
     newly_closed,
 )
 from metrics.windows import SegmentWindows
+from streams.serving.history import HistoryMetrics
 
 #: History key of a full segment (a pseudo-view with every dimension, as `cxpulse report
 #: --view segment` names it).
@@ -49,23 +48,6 @@ SEGMENT_CHUNKS = 16
 CHUNK_PREFIX = "#segments/"
 #: Messages to the history topic are split above this many bytes.
 MESSAGE_BUDGET = 512 * 1024
-
-
-class HistoryMetrics:
-    """Counters of closed windows published and of data too late for history."""
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.windows = Counter(
-            "cxpulse_history_windows",
-            "Closed windows stage 2 published to the history topic, by cause: closed (the "
-            "clock passed end + grace) or amended (a closed window changed and was published "
-            "whole again).", ["size", "cause"], registry=registry)
-        self.too_late = Counter(
-            "cxpulse_history_late_buckets",
-            "Minute buckets of full segments whose day was older than the amendment horizon "
-            "(CXPULSE_HISTORY_AMEND_DAYS) when they reached stage 2: not in history. Any "
-            "increase: history is short of them; raise the horizon or backfill that period.",
-            registry=registry)
 
 
 @dataclass

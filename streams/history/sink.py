@@ -18,32 +18,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
-
 from metrics.history import DAY_S, HOUR_S
 from streams.history.closing import decode
 from streams.history.store import Store, open_store
 from streams.faust_adapter import StreamHost
 from streams.positions import Positions
+from streams.serving.history import SinkMetrics
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
 
 #: Retention runs at most this often (seconds of wall clock).
 RETENTION_EVERY_S = 600.0
-
-
-class SinkMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.rows = Counter("cxpulse_history_rows_written",
-                            "Rows upserted into the history store (a replaced row counts again).",
-                            ["store"], registry=registry)
-        self.seconds = Histogram("cxpulse_history_write_seconds",
-                                 "Time to upsert one history-topic message into one store.",
-                                 ["store"], registry=registry)
-        self.deleted = Counter("cxpulse_history_rows_deleted",
-                               "Rows deleted by the retention settings.", ["store"],
-                               registry=registry)
 
 
 class Sink:

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 
 from kafka import KafkaConsumer
 
-from streams.processes import Child, free_port
-from streams.scrape import scrape, total
+from ops.processes import Child, free_port
+from ops.scrape import scrape, total
 
 T = TypeVar("T")
 
@@ -81,7 +81,7 @@ def worker_pair(broker_url: str, folder: Path) -> tuple[list[Child], list[int]]:
     waits for them and stops them."""
     children, ports = [], [free_port(), free_port()]
     for index, port in enumerate(ports, start=1):
-        children.append(Child(f"worker w{index}", [sys.executable, "-m", "streams.cli", "worker"],
+        children.append(Child(f"worker w{index}", [sys.executable, "-m", "ops.cli", "worker"],
                               folder / f"worker-{index}.log",
                               {"CXPULSE_BROKER_URL": broker_url,
                                "CXPULSE_WORKER_ID": f"w{index}",

@@ -10,13 +10,13 @@ from pathlib import Path
 from alerts.recording import RATIOS, Ratio, level, view_rules
 from metrics.figures import figures
 from metrics.views import View, key_labels
-from streams.report import Report, view_windows
-from streams.scrape import scrape
-from streams.serving.budget import report_counters, report_key_totals
+from offline.budget import report_counters, report_key_totals
+from offline.report import Report, view_windows
+from ops.scrape import scrape
 from streams.serving.windows import WindowCollector
-from streams.simulate.config import SimulatorConfig
-from streams.simulate.generator import generate
-from streams.traffic import item_bytes
+from traffic.simulate.config import SimulatorConfig
+from traffic.simulate.generator import generate
+from traffic.simulated import item_bytes
 
 Series = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 

@@ -25,11 +25,11 @@ from dashboards.promql import (
 )
 from dashboards.queries import dives
 from dashboards.render import Prometheus, PrometheusError, is_sql_board, render_boards
-from streams.broker import EmbeddedBroker
-from streams.monitoring import PROMETHEUS_CANDIDATES, find_binary, prometheus_config, write_yaml
-from streams.processes import Child, free_port, wait_http
+from ops.broker import EmbeddedBroker
+from ops.monitoring import PROMETHEUS_CANDIDATES, find_binary, prometheus_config, write_yaml
+from ops.processes import Child, free_port, wait_http
+from ops.topics import create_topics
 from streams.settings import Settings
-from streams.topics import create_topics
 from tests.integration.helpers import wait_until, worker_pair
 
 pytestmark = pytest.mark.integration
@@ -63,7 +63,7 @@ def stack(tmp_path_factory):
     broker = EmbeddedBroker(port=free_port(), log_path=folder / "broker.log").start()
     try:
         create_topics(Settings(broker_url=broker.url))
-        cli = [sys.executable, "-m", "streams.cli"]
+        cli = [sys.executable, "-m", "ops.cli"]
         workers, ports = worker_pair(broker.url, folder)
         children.extend(workers)
         for child, port in zip(children, ports):

@@ -1,7 +1,7 @@
 """Dive scenarios through the real broker and one real worker (docs/dives.md).
 
 One simulated file (40 hours of event time, replayed far faster than real time) carries every
-scenario of streams/simulate/scenarios/dives.yaml; one broker and worker serve the module:
+scenario of traffic/simulate/scenarios/dives.yaml; one broker and worker serve the module:
 
 - (a) the east's repairs drop about 15 points at hour 28: a time dive within the documented
   delay, naming timeliness and slow first responses;
@@ -24,18 +24,18 @@ import yaml
 
 from metrics.dives import OPERATIONAL
 from metrics.stats import index_interval
-from streams.broker import EmbeddedBroker
+from ops.broker import EmbeddedBroker
+from ops.dive_log import fold, read_log
+from ops.processes import Child, free_port, wait_http
+from ops.scrape import scrape
+from ops.topics import create_topics
 from streams.dataconfig_load import DEFAULT_FILE
-from streams.dive_log import fold, read_log
-from streams.processes import Child, free_port, wait_http
-from streams.scrape import scrape
 from streams.settings import Settings
-from streams.simulate.config import SimulatorConfig
-from streams.simulate.generator import generate
-from streams.simulate.scenario import load_scenario
-from streams.topics import create_topics
-from streams.traffic import item_bytes
 from tests.integration.helpers import wait_until
+from traffic.simulate.config import SimulatorConfig
+from traffic.simulate.generator import generate
+from traffic.simulate.scenario import load_scenario
+from traffic.simulated import item_bytes
 
 pytestmark = pytest.mark.integration
 START = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
@@ -44,7 +44,7 @@ INJECTED_S = (START + timedelta(minutes=1680)).timestamp()
 #: docs/dives.md: a 15-point fall at this key's ~60 responses per hour is caught within 2 h.
 SUDDEN_DELAY_S = 2 * 3600
 SLIDE_DELAY_S = 8 * 3600
-SCENARIO = Path(__file__).resolve().parents[2] / "streams/simulate/scenarios/dives.yaml"
+SCENARIO = Path(__file__).resolve().parents[2] / "traffic/simulate/scenarios/dives.yaml"
 CONFIG = SimulatorConfig(
     seed=101, rate_per_s=0.6, call_share=0.5, ticket_share=0.2, survey_share=0.3,
     regions=["north", "east"], business_lines=["residential", "equipment", "tiny"],
@@ -91,7 +91,7 @@ def run(tmp_path_factory):
         settings = Settings(broker_url=broker.url, config_file=config_file)
         create_topics(settings)
         port = free_port()
-        worker = Child("worker", [sys.executable, "-m", "streams.cli", "worker"],
+        worker = Child("worker", [sys.executable, "-m", "ops.cli", "worker"],
                        folder / "worker.log", {
                            "CXPULSE_BROKER_URL": broker.url, "CXPULSE_WORKER_ID": "w1",
                            "CXPULSE_WEB_PORT": str(port), "CXPULSE_DATA_DIR": str(folder / "data"),
@@ -101,7 +101,7 @@ def run(tmp_path_factory):
             url = f"http://127.0.0.1:{port}/metrics"
             wait_http(url, 60, worker)
             replay = subprocess.run(
-                [sys.executable, "-m", "streams.cli", "replay", str(path), "--broker-url",
+                [sys.executable, "-m", "ops.cli", "replay", str(path), "--broker-url",
                  broker.url, "--envelope", "100"], capture_output=True, text=True, timeout=600,
                 env={**__import__("os").environ, "CXPULSE_CONFIG_FILE": str(config_file)})
             assert replay.returncode == 0, replay.stderr[-2000:]
@@ -218,7 +218,7 @@ def test_cxpulse_dives_lists_the_current_dives(run):
     current, _ = fold(_log(settings), 24 * 3600)
     keys = {(r["key"], r["kind"]) for r in current}
     assert ("region_stage|east|repair", "time") in keys
-    listing = subprocess.run([sys.executable, "-m", "streams.cli", "dives", "--broker-url",
+    listing = subprocess.run([sys.executable, "-m", "ops.cli", "dives", "--broker-url",
                               settings.broker_url], capture_output=True, text=True, timeout=60,
                              env={**__import__("os").environ,
                                   "CXPULSE_CONFIG_FILE": str(settings.config_file)})

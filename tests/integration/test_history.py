@@ -22,18 +22,18 @@ import pytest
 from metrics.components import add_into
 from metrics.figures import figures
 from metrics.history import DAY_S, floor_to, is_closed
-from streams.broker import EmbeddedBroker
-from streams.history.oracle import closed_windows, rows, segment_hours
+from offline.history import closed_windows, rows, segment_hours
+from ops.broker import EmbeddedBroker
+from ops.processes import Child, free_port, wait_http
+from ops.scrape import scrape, total
+from ops.topics import create_topics
 from streams.history.query import Query, answer
 from streams.history.store import open_store
-from streams.processes import Child, free_port, wait_http
-from streams.scrape import scrape, total
 from streams.settings import Settings
-from streams.simulate.config import SimulatorConfig
-from streams.simulate.generator import generate
-from streams.topics import create_topics
-from streams.traffic import item_bytes
 from tests.integration.helpers import wait_until
+from traffic.simulate.config import SimulatorConfig
+from traffic.simulate.generator import generate
+from traffic.simulated import item_bytes
 
 pytestmark = pytest.mark.integration
 START = datetime(2026, 10, 30, 0, 0, tzinfo=UTC)
@@ -89,7 +89,7 @@ def pipeline(world, stores):
             env = {"CXPULSE_BROKER_URL": broker.url, "CXPULSE_WORKER_ID": worker_id,
                    "CXPULSE_WEB_PORT": str(port), "CXPULSE_DATA_DIR": str(folder / "data"),
                    "CXPULSE_HISTORY_URLS": json.dumps(stores)}
-            child = Child(f"worker {worker_id}", [sys.executable, "-m", "streams.cli", "worker"],
+            child = Child(f"worker {worker_id}", [sys.executable, "-m", "ops.cli", "worker"],
                           folder / f"worker-{worker_id}-{len(children)}.log", env)
             child.url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
             children.append(child.start())
@@ -103,7 +103,7 @@ def pipeline(world, stores):
 
 def _replay(broker, path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "streams.cli", "replay", str(path), "--broker-url", broker.url,
+        [sys.executable, "-m", "ops.cli", "replay", str(path), "--broker-url", broker.url,
          "--envelope", "100", "--send-invalid"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 

@@ -1,7 +1,7 @@
 """The History board's SQL against the real PostgreSQL, on rows the project's own code wrote.
 
 A small simulated file (2.8 days across the end of September 2026) is cut into closed windows
-offline by the report engine (streams/history/oracle.py, the same windows the workers publish,
+offline by the report engine (offline/history.py, the same windows the workers publish,
 tests/integration/test_history.py) and written with the store's own upsert into a fresh schema.
 Then every SQL target and variable of the committed JSON is filled the way Grafana fills it
 (dashboards/sqlfill.py: variables quoted as the PostgreSQL datasource does, the macros
@@ -24,13 +24,13 @@ from dashboards.build import BUILD_DIR
 from dashboards.render_sql import HistoryRenderer
 from dashboards.sqlfill import fill, sql_queries, sql_variables
 from metrics.history import DAY_S
-from streams.history.oracle import closed_windows, segment_hours
+from offline.history import closed_windows, segment_hours
 from streams.history.query import Query, answer
 from streams.history.store import open_store
 from streams.settings import Settings
-from streams.simulate.config import SimulatorConfig
-from streams.simulate.generator import generate
-from streams.traffic import item_bytes
+from traffic.simulate.config import SimulatorConfig
+from traffic.simulate.generator import generate
+from traffic.simulated import item_bytes
 
 pytestmark = pytest.mark.integration
 PG = "postgresql://postgres@127.0.0.1:5432/test"

@@ -8,11 +8,11 @@ import pytest
 from kafka import KafkaProducer
 
 from metrics.events import reasons
-from streams.producer import EventProducer
-from streams.scrape import scrape
+from ops.scrape import scrape
 from streams.settings import Settings
 from tests import factories
 from tests.integration.helpers import counted, dead_letters, nonzero, wait_until
+from traffic.producer import EventProducer
 
 pytestmark = pytest.mark.integration
 MAX_BYTES = 8_192

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from streams.report import build_report
-from streams.scrape import scrape, total
+from offline.report import build_report
+from ops.scrape import scrape, total
 from streams.serving.windows import RATIO_FAMILIES
 from streams.settings import Settings
 from tests.integration.helpers import wait_until
@@ -58,7 +58,7 @@ def simulated(tmp_path_factory):
 
 def _replay(broker, path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "streams.cli", "replay", str(path), "--broker-url", broker.url,
+        [sys.executable, "-m", "ops.cli", "replay", str(path), "--broker-url", broker.url,
          "--envelope", "100", "--send-invalid"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 

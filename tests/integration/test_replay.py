@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from streams.report import build_report
-from streams.scrape import scrape
+from offline.report import build_report
+from ops.scrape import scrape
 from streams.settings import Settings
-from streams.simulate.config import SimulatorConfig
-from streams.simulate.generator import generate
-from streams.traffic import item_bytes
 from tests.integration.helpers import counted, nonzero, wait_until
+from traffic.simulate.config import SimulatorConfig
+from traffic.simulate.generator import generate
+from traffic.simulated import item_bytes
 
 pytestmark = pytest.mark.integration
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -43,7 +43,7 @@ def test_replayed_file_is_counted_as_the_simulator_says(broker, start_worker, tm
     worker = start_worker()
 
     result = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "replay", str(path), "--broker-url", broker.url,
+        [sys.executable, "-m", "ops.cli", "replay", str(path), "--broker-url", broker.url,
          "--envelope", str(envelope), "--send-invalid"],
         capture_output=True, text=True, timeout=300, check=False)
 

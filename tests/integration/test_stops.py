@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import port_is_free
-from streams.monitoring import ALERTMANAGER_CANDIDATES, PROMETHEUS_CANDIDATES, find_binary
-from streams.processes import free_port, wait_http
+from ops.broker import port_is_free
+from ops.monitoring import ALERTMANAGER_CANDIDATES, PROMETHEUS_CANDIDATES, find_binary
+from ops.processes import free_port, wait_http
 from tests.integration.helpers import wait_until
 from tests.proctree import Proc, descendants, wait_gone
 
@@ -34,7 +34,7 @@ def _as_from_a_terminal() -> None:
 
 @dataclass
 class Run:
-    """One ``python -m streams.cli`` process and, once seen, the processes it started."""
+    """One ``python -m ops.cli`` process and, once seen, the processes it started."""
 
     process: subprocess.Popen
     log_path: Path
@@ -73,14 +73,14 @@ class Run:
 
 @pytest.fixture
 def cxpulse(tmp_path: Path) -> Iterator[Callable[..., Run]]:
-    """``cxpulse(*args)`` runs ``python -m streams.cli *args``; whatever a failed test left
+    """``cxpulse(*args)`` runs ``python -m ops.cli *args``; whatever a failed test left
     running is killed at teardown, so that one failure does not hold ports for the next."""
     runs: list[Run] = []
 
     def start(*args: str) -> Run:
         log_path = tmp_path / f"cxpulse-{len(runs)}.log"
         with open(log_path, "wb") as log:
-            process = subprocess.Popen([sys.executable, "-m", "streams.cli", *args], stdout=log,
+            process = subprocess.Popen([sys.executable, "-m", "ops.cli", *args], stdout=log,
                                        stderr=subprocess.STDOUT, preexec_fn=_as_from_a_terminal)
         runs.append(Run(process, log_path))
         return runs[-1]
@@ -131,7 +131,7 @@ def _start_up(cxpulse: Callable[..., Run], tmp_path: Path) -> tuple[Run, list[in
                  "--prometheus-port", str(ports["prom"]),
                  "--alertmanager-port", str(ports["am"]))
     ports["web2"] = ports["web1"] + 1  # up numbers worker ports from --web-port
-    expected = ["tansu", "streams.cli worker", "streams.cli worker", "streams.cli simulate"]
+    expected = ["tansu", "ops.cli worker", "ops.cli worker", "ops.cli simulate"]
     if find_binary(PROMETHEUS_CANDIDATES):
         expected.append("--storage.tsdb.path")
     if find_binary(ALERTMANAGER_CANDIDATES):

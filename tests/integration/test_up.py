@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from streams.scrape import scrape, total
+from ops.scrape import scrape, total
 from tests.conftest import free_port
 from tests.integration.helpers import wait_until
 
@@ -40,7 +40,7 @@ def _safe(probe):
 def test_up_runs_the_embedded_stack_and_stops_cleanly(tmp_path):
     ports = {name: free_port() for name in ("broker", "web1", "prom", "am")}
     command = [
-        sys.executable, "-m", "streams.cli", "up", "--workers", "2", "--rate", "3000",
+        sys.executable, "-m", "ops.cli", "up", "--workers", "2", "--rate", "3000",
         "--run-dir", str(tmp_path / "run"), "--broker-port", str(ports["broker"]),
         "--web-port", str(ports["web1"]), "--prometheus-port", str(ports["prom"]),
         "--alertmanager-port", str(ports["am"]), "--duration-s", "240",

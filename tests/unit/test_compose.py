@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from streams.cli import build_parser
+from ops.cli import build_parser
 from tests.compose_checks import (
     PROMETHEUS_CONFIG,
     PROMETHEUS_SERVICE,

@@ -12,7 +12,7 @@ from alerts.alertmanager import WECOM_SECRET_PLACEHOLDER, with_secrets
 from alerts.build import ALERTMANAGER_FILE, REPO, RULES_DIR, render_all
 from alerts.spec import load_spec
 from metrics.errors import ConfigError
-from streams.cli import main
+from ops.cli import main
 from streams.settings import Settings
 
 ALERTS = yaml.safe_load((RULES_DIR / "cxpulse-alerts.rules.yml").read_text())

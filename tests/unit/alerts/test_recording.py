@@ -8,7 +8,7 @@ import pytest
 from alerts.recording import RATIOS, RULES_FILE, level, render, view_rules
 from metrics.figures import figures
 from metrics.views import View
-from streams.cli import main
+from ops.cli import main
 from streams.settings import Settings
 
 from tests.factories import questionnaires

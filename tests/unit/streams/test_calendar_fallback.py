@@ -1,16 +1,11 @@
-"""The weekdays fallback made visible: start-up warnings and the Prometheus counter."""
+"""The weekdays fallback made visible: start-up warnings."""
 
 from datetime import date
 
 import pytest
-from prometheus_client import CollectorRegistry
 
 from metrics.business_hours import BusinessCalendar
-from streams.calendar_fallback import (
-    CalendarFallbackCollector,
-    calendar_warnings,
-    uncovered_years,
-)
+from streams.calendar_fallback import calendar_warnings, uncovered_years
 
 FALLBACK = BusinessCalendar(fallback="weekdays")
 SCHEDULED = BusinessCalendar(fallback="weekdays", holidays=frozenset({date(2027, 1, 1)}),
@@ -34,16 +29,3 @@ def test_uncovered_years_this_year_and_next(calendar, today, years):
     if years:
         assert warnings[0].startswith(f"calendar: {', '.join(map(str, years))} not covered")
         assert "cxpulse_calendar_fallback_days_total" in warnings[0]
-
-
-def test_the_counter_counts_distinct_fallback_dates():
-    calendar = BusinessCalendar(fallback="weekdays")
-    registry = CollectorRegistry()
-    registry.register(CalendarFallbackCollector(calendar))
-    name = "cxpulse_calendar_fallback_days_total"
-
-    assert registry.get_sample_value(name) == 0.0
-    for day in (date(2025, 3, 3), date(2030, 1, 1), date(2030, 1, 2), date(2030, 1, 1)):
-        calendar.is_working_day(day)
-
-    assert registry.get_sample_value(name) == 2.0

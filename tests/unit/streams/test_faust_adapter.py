@@ -1,9 +1,10 @@
 """The Faust adapter: the production host on a real (unstarted) faust.App, the fake host
-keeping to the same protocol, and no other module of streams/ reaching Faust's internals."""
+keeping to the same protocol, and no other module of the product reaching Faust's internals."""
 
 import asyncio
 import pathlib
 import re
+import tomllib
 from types import SimpleNamespace
 
 import faust
@@ -17,8 +18,12 @@ from streams import faust_adapter
 from streams.faust_adapter import FaustHost, StreamHost
 from tests.unit.streams.fake_host import FakeHost
 
-STREAMS = pathlib.Path(streams.__file__).parent
-ADAPTER = STREAMS / "faust_adapter.py"
+REPO = pathlib.Path(streams.__file__).parent.parent
+#: Every package the product installs (pyproject's setuptools list, so a new one is covered
+#: without a list here): the worker and the tools around it.
+PACKAGES = tuple(pattern.rstrip("*") for pattern in tomllib.loads(
+    (REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"])
+ADAPTER = REPO / "streams" / "faust_adapter.py"
 #: Faust internals the stages once used directly; only the adapter may name them.
 PRIVATE = {
     "current event variable": r"_current_event",
@@ -33,7 +38,7 @@ PRIVATE = {
     "flow control": r"flow_control",
 }
 #: Modules that build or run the Faust app and may import faust's public API.
-FAUST_IMPORTERS = {"faust_adapter.py", "app.py", "worker.py"}
+FAUST_IMPORTERS = {"streams/faust_adapter.py", "streams/app.py", "streams/worker.py"}
 
 
 @pytest.fixture(scope="module")
@@ -194,13 +199,14 @@ def test_a_cancelled_write_leaves_fausts_futures_alone(app):
 
 
 def modules() -> list[pathlib.Path]:
-    return sorted(STREAMS.rglob("*.py"))
+    assert {"streams", "traffic", "offline", "ops"} <= set(PACKAGES)
+    return sorted(path for package in PACKAGES for path in (REPO / package).rglob("*.py"))
 
 
 @pytest.mark.parametrize("pattern", PRIVATE.values(), ids=PRIVATE.keys())
 def test_only_the_adapter_touches_fausts_internals(pattern):
     assert re.search(pattern, ADAPTER.read_text()), "the pattern no longer finds its use"
-    users = [str(path.relative_to(STREAMS)) for path in modules()
+    users = [str(path.relative_to(REPO)) for path in modules()
              if path != ADAPTER and re.search(pattern, path.read_text())]
     assert users == []
 
@@ -208,6 +214,7 @@ def test_only_the_adapter_touches_fausts_internals(pattern):
 def test_stages_do_not_import_faust():
     importing = re.compile(r"^\s*(from|import)\s+faust\b", re.MULTILINE)
     assert importing.search(ADAPTER.read_text())
-    users = [str(path.relative_to(STREAMS)) for path in modules()
-             if path.name not in FAUST_IMPORTERS and importing.search(path.read_text())]
+    users = [str(path.relative_to(REPO)) for path in modules()
+             if str(path.relative_to(REPO)) not in FAUST_IMPORTERS
+             and importing.search(path.read_text())]
     assert users == []

@@ -4,7 +4,7 @@ data file, with the same ids, scales and dimensions."""
 import pytest
 
 from streams.dataconfig_load import default_config
-from streams.simulate.questionnaires import CATALOGUE as SIMULATED
+from traffic.simulate.questionnaires import CATALOGUE as SIMULATED
 
 CATALOGUE = default_config().catalogue()
 

@@ -4,7 +4,8 @@ from prometheus_client import CollectorRegistry
 
 from metrics.history import DAY_S, HOUR_S, SEGMENT_PREFIX
 from metrics.windows import SegmentWindows
-from streams.history.closing import History, HistoryMetrics, chunk_of, decode, messages
+from streams.history.closing import History, chunk_of, decode, messages
+from streams.serving.history import HistoryMetrics
 
 D = 20_000 * DAY_S
 SEG = "north|phone|q1|residential|usage|old|all"

@@ -3,7 +3,8 @@
 from prometheus_client import CollectorRegistry
 
 from metrics.history import DAY_S, ClosedWindow
-from streams.history.sink import Sink, SinkMetrics
+from streams.history.sink import Sink
+from streams.serving.history import SinkMetrics
 from streams.history.store import open_store
 from streams.settings import Settings
 

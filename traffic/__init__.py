@@ -1,0 +1,1 @@
+"""cxpulse traffic tools: what puts events on the source topics (simulator, replay, producer)."""
