@@ -1,6 +1,6 @@
 """Stage-1 maths of one event: customer state in, additive components per (segment, minute) out.
 
-The stream (streams/stage1.py) and the offline report (streams/report.py) both call
+The stream (streams/stage1.py) and the offline report (offline/report.py) both call
 :func:`apply_event` with the same per-customer record and the same rules, which is what makes
 the report an oracle for the stream. The record is a JSON-ready dict:
 
