@@ -50,6 +50,11 @@ from streams.state import (
 log = logging.getLogger(__name__)
 
 BOUNDS_KEPT = 64
+#: A flush is due once its events span this many distinct minutes of event time. A view
+#: key's share of a partial is then at most this many minute buckets, which keeps every
+#: partials message under Kafka's 1 MiB limit even when a replay of history packs days of
+#: event time into one second.
+MINUTES_PER_FLUSH = 60
 #: Customers the TTL sweep looks at per flush (a full pass over 250,000 customers of one
 #: partition takes 125 flushes, about two minutes at the default interval).
 SWEEP_PER_FLUSH = 2_000
@@ -107,6 +112,7 @@ class Ledger:
         self.loaded: dict[str, CustomerState] = {}
         self.slots: dict[tuple[str, int, int | None], Slot] = {}
         self.dirty: set[str] = set()
+        self.minutes: set[int] = set()    # event-time minutes of this flush's components
         self.removed: list[bytes] = []    # keys to tombstone at the next flush
         self._sweep: list[bytes] = []
         self._upgrade()
@@ -196,7 +202,11 @@ class Ledger:
             self.pending.outcomes[(topic, "replayed")] += 1
             return None
         slot = self._slot(topic, cursor, offset)
-        out = slot.out if slot is not None else Contributions()  # discarded: sent
+        if slot is None:
+            out = Contributions()  # discarded: stage 2 has this cut
+        else:
+            out = slot.out
+            self.minutes.add(int(at_s) // 60)
         applied = apply_event(self.rules, item, state.c, cursor.wm, self.agents, out)
         # max over every valid event equals max over accepted ones: a duplicate or late event
         # is never newer than the watermark.
@@ -280,6 +290,7 @@ class Ledger:
         self._trim()
         self.slots = {}
         self.dirty = set()
+        self.minutes = set()
         self.removed = []
         self.events = []
         self.pending = Pending()

@@ -77,11 +77,11 @@ class Stage2Metrics:
             "windows were dropped without waiting longer (that flush acks nothing; its records "
             "may reach the changelog after the new owner restored it).", registry=registry)
         self.state_written = Counter(
-            "cxpulse_window_state_written",
+            "cxpulse_stage2_state_written",
             "Stage-2 changelog records written (window, history and clock records), by unit: "
             "records or bytes.", ["unit"], registry=registry)
         self.flush_seconds = Histogram(
-            "cxpulse_window_flush_seconds",
+            "cxpulse_stage2_flush_seconds",
             "Wall time of one stage-2 flush (advance, publish, judge dives, write records).",
             buckets=(0.001, 0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, float("inf")),
             registry=registry)

@@ -451,3 +451,15 @@ def test_chunk_records_of_the_first_layout_become_customer_records():
     written = {key: decode_customer(value) for key, value in snap.records if value}
     assert set(written) == {customer_key(PARTITION, c) for c in "abde"}
     assert written[customer_key(PARTITION, "a")].c == records["a"]
+
+
+def test_the_minutes_a_flush_spans_are_counted_so_partials_stay_small():
+    """Stage 1 flushes once MINUTES_PER_FLUSH distinct minutes wait (a replay of history):
+    each view key's share of a partial is then at most that many minute buckets."""
+    book = ledger({})
+    feed(book, [(offset, call("d", 60.0 * offset + 1)) for offset in range(3)])
+    feed(book, [(3, call("b", 61.0))])   # a minute already counted
+
+    assert len(book.minutes) == 3
+    book.snapshot()
+    assert book.minutes == set()
