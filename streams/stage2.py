@@ -156,10 +156,18 @@ class Stage2:
         part = Part(partition, KeyCap(self.views))
         if self.history is not None:
             self.history.revoke({partition})
-        prefix = f"{partition}|"
+        prefix, hourly = f"{partition}|", f"{partition}@"
+        heads: dict[str, Any] = {}
+        hours: dict[str, dict[int, Any]] = {}
         for key, raw in self.table.items():
             name = key.decode()
-            if not name.startswith(prefix) or raw is None:
+            if raw is None:
+                continue
+            if name.startswith(hourly):   # p@<hour>|<view key>
+                stamp, _, view_key = name.partition("|")
+                hours.setdefault(view_key, {})[int(stamp[len(hourly):])] = decode_record(raw)
+                continue
+            if not name.startswith(prefix):
                 continue
             view_key = name[len(prefix):]
             if view_key == CLOCK:
@@ -168,9 +176,20 @@ class Stage2:
                 part.book = DiveBook.from_json(saved.get("d"))
             elif self.history is not None and self.history.load(partition, view_key, raw):
                 pass
-            elif view_name(view_key) in self.views:   # a view since removed stays unread
-                part.keys[view_key] = SegmentWindows.from_json(decode_record(raw))
-                part.cap.admitted.setdefault(view_name(view_key), set()).add(view_key)
+            else:
+                heads[view_key] = decode_record(raw)
+        for view_key in sorted({*heads, *hours}):
+            if view_name(view_key) not in self.views:   # a view since removed stays unread
+                continue
+            head = heads.get(view_key)
+            if head is not None and "m" in head:   # a whole-key record of the first layout
+                windows = SegmentWindows.from_json(head)
+                windows.changed = set(windows.hours)   # rewritten per hour at the next flush
+                part.dirty.add(view_key)
+            else:
+                windows = SegmentWindows.from_records(head, hours.get(view_key, {}))
+            part.keys[view_key] = windows
+            part.cap.admitted.setdefault(view_name(view_key), set()).add(view_key)
         self._publish(part, part.keys)
         if self.history is not None:
             self.history.loaded(partition, part.clock)
@@ -278,9 +297,16 @@ class Stage2:
             windows.advance(part.clock)   # prunes what left the windows before it is saved
             if windows.end_s != end_s:
                 moved.add(key)
+        for key, windows in part.keys.items():
+            if windows.changed:   # new buckets, or hours that left 24 h or 30 d
+                part.dirty.add(key)
         for key in sorted(part.dirty):
+            windows = part.keys[key]
+            for hour, record in windows.hour_records():
+                records.append((f"{part.partition}@{hour}|{key}".encode(),
+                                None if record is None else encode_record(record)))
             records.append((f"{part.partition}|{key}".encode(),
-                            encode_record(part.keys[key].to_json())))
+                            encode_record(windows.head_record())))
         self._publish(part, part.dirty | moved)
         dive_log = self._judge_dives(part, part.dirty | moved)
         closed: list[ClosedWindow] = []
@@ -303,7 +329,7 @@ class Stage2:
         finally:
             part.flushed_at = time.monotonic()
         self.metrics.state_records.inc(len(records))
-        self.metrics.state_bytes.inc(sum(len(value) for _, value in records))
+        self.metrics.state_bytes.inc(sum(len(value or b"") for _, value in records))
         self.metrics.flush_seconds.observe(time.perf_counter() - started)
         if dive_log and self.dive_sink is not None:
             await self.dive_sink(dive_log)

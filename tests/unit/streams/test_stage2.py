@@ -251,10 +251,17 @@ def test_flush_writes_window_and_clock_records_then_acks():
 
     asyncio.run(stage.flush(part))
 
-    assert set(stage.table) == {f"0|{SEG}".encode(), f"0|{WEB}".encode(), f"0|{CLOCK}".encode()}
+    # Per key: a head record and one record per hour its buckets fall in.
+    assert set(stage.table) == {f"0|{SEG}".encode(), f"0|{WEB}".encode(), f"0|{CLOCK}".encode(),
+                                f"0@{M0}|{SEG}".encode(), f"0@{M0}|{WEB}".encode()}
     # The clock, and the partials offset the records cover: where a restart reads from.
     assert decode_record(stage.table[f"0|{CLOCK}".encode()]) == {"t": M0 + 90, "o": 2, "d": {}}
-    assert decode_record(stage.table[f"0|{SEG}".encode()]) == part.keys[SEG].to_json()
+    windows = part.keys[SEG]
+    assert decode_record(stage.table[f"0|{SEG}".encode()]) == {
+        "b": windows.backlog, "a": windows.applied, "e": windows.end_s}
+    assert decode_record(stage.table[f"0@{M0}|{SEG}".encode()]) == {
+        "h": windows.hours[M0], "m": {str(m): b for m, b in windows.minutes.items()},
+        "a": windows.applied}
     assert [event.acked for event in events] == [1, 1]
     assert sorted(stage.host.writes) == sorted((0, key) for key in stage.table)
     assert (part.events, part.dirty) == ([], set())
@@ -269,9 +276,29 @@ def test_flush_writes_only_dirty_segments():
 
     asyncio.run(stage.flush(stage.parts[0]))
 
-    # Only the dirty segment, and the clock record with the offset the flush covers.
-    assert set(stage.table) == {f"0|{WEB}".encode(), f"0|{CLOCK}".encode()}
+    # Only the dirty key (its head and its changed hour), and the clock record with the
+    # offset the flush covers.
+    assert set(stage.table) == {f"0|{WEB}".encode(), f"0@{M0}|{WEB}".encode(),
+                                f"0|{CLOCK}".encode()}
     assert decode_record(stage.table[f"0|{CLOCK}".encode()])["o"] == 2
+
+
+def test_a_restart_reads_the_first_layouts_whole_key_records_and_rewrites_them_per_hour():
+    stage, _ = stage2()
+    stage.handle(message(M0 + 30, partial(9, 13, BUCKETS)))
+    windows = stage.parts[0].keys[SEG]
+    old = {f"0|{SEG}".encode(): json.dumps(windows.to_json()).encode(),
+           f"0|{CLOCK}".encode(): json.dumps({"t": M0 + 30, "o": 1}).encode()}
+
+    restarted, _ = stage2(old)
+    part = restarted.part(0)
+    assert (part.keys[SEG].minutes, part.keys[SEG].hours) == (windows.minutes, windows.hours)
+    restarted.handle(message(M0 + 30, partial(13, 14, {WEB: {M0: {"calls/offered": 1}}}),
+                             offset=1))
+    asyncio.run(restarted.flush(part))
+
+    assert f"0@{M0}|{SEG}".encode() in restarted.table
+    assert "m" not in decode_record(restarted.table[f"0|{SEG}".encode()])
 
 
 def test_a_restarted_part_needs_the_offset_after_its_last_flush():
