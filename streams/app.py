@@ -32,9 +32,17 @@ from streams.stage2 import Stage2, Stage2Metrics
 
 log = logging.getLogger(__name__)
 
-#: Tansu answers ListOffsets(latest) wrongly for multi-record batches, which breaks changelog
-#: recovery after a restart; one record per producer batch avoids it (embedded profile only).
-EMBEDDED_PROFILE: dict[str, Any] = {"producer_max_batch_size": 1}
+#: Tansu answers ListOffsets(latest) with the last batch's base offset + 1, which is wrong when
+#: that batch holds several records (docs/decisions.md). Changelog writes end with a
+#: one-record batch (streams/faust_adapter.py), but a worker killed between a bulk batch and
+#: that record leaves a partition whose reported end lies inside the batch:
+#: - Faust's own sends stay one record per batch (``producer_max_batch_size``);
+#: - a recovery reads up to the reported end and stops: the records after it belong to a
+#:   flush that never finished, which both stages replay (docs/architecture.md);
+#: - a standby (or an earlier recovery) may already have read past it, so Faust's check that
+#:   no saved offset lies past the end would stop the worker: it is off.
+EMBEDDED_PROFILE: dict[str, Any] = {"producer_max_batch_size": 1,
+                                    "recovery_consistency_check": False}
 
 
 @dataclass
