@@ -49,12 +49,13 @@ from streams.state import (
 
 log = logging.getLogger(__name__)
 
-BOUNDS_KEPT = 64
-#: A flush is due once its events span this many distinct minutes of event time. A view
-#: key's share of a partial is then at most this many minute buckets, which keeps every
-#: partials message under Kafka's 1 MiB limit even when a replay of history packs days of
-#: event time into one second.
-MINUTES_PER_FLUSH = 60
+BOUNDS_KEPT = 256
+#: An open slot is cut (and a new one opened) before an event would make it span more than
+#: this many distinct minutes of event time. A view key's share of a partial is then at most
+#: this many minute buckets (about 4.5 KB each for the `all` view), which keeps every partials
+#: message far under Kafka's 1 MiB even when a replay of history packs days of event time into
+#: one flush. The cut is recorded in ``meta`` like a flush's, so a replay cuts there too.
+MINUTES_PER_PARTIAL = 30
 #: Customers the TTL sweep looks at per flush (a full pass over 250,000 customers of one
 #: partition takes 125 flushes, about two minutes at the default interval).
 SWEEP_PER_FLUSH = 2_000
@@ -76,6 +77,7 @@ class Slot:
     lo: int
     hi: int | None               # None: the open slot, ending at the cursor position
     out: Contributions = field(default_factory=Contributions)
+    minutes: set[int] = field(default_factory=set)   # event-time minutes (open slot only)
 
 
 @dataclass
@@ -112,7 +114,7 @@ class Ledger:
         self.loaded: dict[str, CustomerState] = {}
         self.slots: dict[tuple[str, int, int | None], Slot] = {}
         self.dirty: set[str] = set()
-        self.minutes: set[int] = set()    # event-time minutes of this flush's components
+        self.cuts: dict[str, list[list[Any]]] = {}   # cuts inside this flush, per topic
         self.removed: list[bytes] = []    # keys to tombstone at the next flush
         self._sweep: list[bytes] = []
         self._upgrade()
@@ -161,11 +163,30 @@ class Ledger:
                 key: tuple[str, int, int | None] = (topic, lo, hi)
                 break
             lo = hi
-        else:
-            key = (topic, lo, None)
+        else:   # past every recovered cut (and past any cut made since: cursor.lo)
+            key = (topic, max(lo, cursor.lo), None)
         slot = self.slots.get(key)
         if slot is None:
             slot = self.slots[key] = Slot(topic, key[1], key[2])
+        return slot
+
+    def _bounded(self, topic: str, cursor: Cursor, slot: Slot, minute: int,
+                 offset: int) -> Slot:
+        """The open slot for an event of ``minute``: cut at the last applied message first
+        when the event would make it span more than MINUTES_PER_PARTIAL minutes (never inside
+        a message: a slot cut at this message's own offset stays whole)."""
+        if (minute not in slot.minutes and len(slot.minutes) >= MINUTES_PER_PARTIAL
+                and cursor.position is not None and cursor.position > slot.lo):
+            del self.slots[(topic, slot.lo, None)]
+            slot.hi = cursor.position
+            slot.minutes = set()
+            self.slots[(topic, slot.lo, slot.hi)] = slot
+            self.cuts.setdefault(topic, []).append([cursor.position, cursor.wm, False])
+            cursor.lo = cursor.position
+            found = self._slot(topic, cursor, offset)
+            assert found is not None
+            slot = found
+        slot.minutes.add(minute)
         return slot
 
     def restart_offset(self, topic: str) -> int | None:
@@ -205,8 +226,9 @@ class Ledger:
         if slot is None:
             out = Contributions()  # discarded: stage 2 has this cut
         else:
+            if slot.hi is None:
+                slot = self._bounded(topic, cursor, slot, int(at_s) // 60, offset)
             out = slot.out
-            self.minutes.add(int(at_s) // 60)
         applied = apply_event(self.rules, item, state.c, cursor.wm, self.agents, out)
         # max over every valid event equals max over accepted ones: a duplicate or late event
         # is never newer than the watermark.
@@ -260,18 +282,21 @@ class Ledger:
                     for message in encode_partials(clock, parts.get(target, []))]
         positions = {topic: c.position for topic, c in self.cursors.items()
                      if c.position is not None}
+        new_cuts: list[list[Any]] = []
         for topic, cursor in self.cursors.items():
             if cursor.position is None:
                 continue
-            bounds = [b for b in self.bounds.get(topic, []) if b[0] < cursor.position]
-            bounds.append([cursor.position, cursor.wm, False])
-            self.bounds[topic] = bounds[-BOUNDS_KEPT:]
+            cuts = [*self.cuts.get(topic, []), [cursor.position, cursor.wm, False]]
+            bounds = [b for b in self.bounds.get(topic, []) if b[0] < cuts[0][0]]
+            self.bounds[topic] = [*bounds, *cuts][-BOUNDS_KEPT:]
+            new_cuts.extend(cuts)
             cursor.lo = cursor.position
             cursor.replay = []
         meta = encode_meta(self.bounds)
-        for topic in positions:   # only the cuts of this flush: another topic's recovered
-            self.bounds[topic][-1][2] = True   # cut may still be waiting for its replay
+        for cut in new_cuts:   # only the cuts of this flush: another topic's recovered cut
+            cut[2] = True      # may still be waiting for its replay
         sent = encode_meta(self.bounds)
+        self._trim()
         records: list[tuple[bytes, bytes | None]] = [(key, None) for key in self.removed]
         cutoff = clock - self.customer_ttl_s
         for customer_id in sorted(self.dirty):
@@ -287,10 +312,9 @@ class Ledger:
         records.extend(self._swept(cutoff))
         snap = Snapshot(meta, sent, partials, records, self.events, self.pending, clock,
                         merged_slots)
-        self._trim()
         self.slots = {}
+        self.cuts = {}
         self.dirty = set()
-        self.minutes = set()
         self.removed = []
         self.events = []
         self.pending = Pending()
@@ -318,13 +342,19 @@ class Ledger:
                 yield key, None
 
     def _trim(self) -> None:
-        """Keep at most ``cache_customers`` decoded records: the oldest loaded go first (they
-        stay encoded in the table). Called once the dirty ones are encoded."""
-        extra = len(self.loaded) - self.cache_customers
+        """Keep at most ``cache_customers`` decoded records besides this flush's dirty ones:
+        the oldest loaded go first. Each one dropped is in the table as the previous flush
+        wrote it (a snapshot is taken only once that flush has ended), so it reads back
+        whole."""
+        extra = len(self.loaded) - len(self.dirty) - self.cache_customers
         if extra <= 0:
             return
-        for customer_id in list(self.loaded)[:extra]:
-            del self.loaded[customer_id]
+        for customer_id in list(self.loaded):
+            if customer_id not in self.dirty:
+                del self.loaded[customer_id]
+                extra -= 1
+                if not extra:
+                    break
 
 
 @dataclass

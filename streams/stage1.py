@@ -33,7 +33,7 @@ from metrics.history import HistoryProjector
 from metrics.views import Projector, View, view_name
 from streams.faust_adapter import StreamHost, written
 from streams.flushing import REVOKE_WAIT_S, drop_revoked
-from streams.ledger import MINUTES_PER_FLUSH, Ledger, Snapshot, meta_key
+from streams.ledger import Ledger, Snapshot, meta_key
 from streams.partitioning import partition_for_key
 from streams.positions import Positions
 from streams.serving.counters import ViewCounters
@@ -152,8 +152,7 @@ class Stage1:
         return ledger
 
     def due(self, ledger: Ledger, now: float) -> bool:
-        return (ledger.since_flush >= self.settings.flush_max_messages
-                or len(ledger.minutes) >= MINUTES_PER_FLUSH) or (
+        return ledger.since_flush >= self.settings.flush_max_messages or (
             ledger.since_flush > 0 and now - ledger.flushed_at >= self.settings.flush_interval_s)
 
     async def maybe_flush(self, partition: int) -> None:

@@ -423,10 +423,12 @@ def test_decoded_records_are_capped_and_reloaded_from_the_table():
     book = ledger(table, cache=100)
     events = [(offset, call(f"c{offset}", float(offset))) for offset in range(300)]
     feed(book, events)
-    write(table, book.snapshot(), b"")
+    write(table, book.snapshot(), b"")     # all 300 were dirty: kept until written
+    feed(book, [(300, call("c299", 400.0))])
+    write(table, book.snapshot(), b"")     # now the oldest clean ones go
 
-    assert len(book.loaded) == 100 and "c0" not in book.loaded
-    again = book.apply(TOPIC, 300, events[0][1])   # c0 is read back: it knows the event
+    assert len(book.loaded) == 101 and "c0" not in book.loaded and "c299" in book.loaded
+    again = book.apply(TOPIC, 301, events[0][1])   # c0 is read back: it knows the event
 
     assert again is not None and again.outcome.value == "duplicate"
 
@@ -453,13 +455,51 @@ def test_chunk_records_of_the_first_layout_become_customer_records():
     assert written[customer_key(PARTITION, "a")].c == records["a"]
 
 
-def test_the_minutes_a_flush_spans_are_counted_so_partials_stay_small():
-    """Stage 1 flushes once MINUTES_PER_FLUSH distinct minutes wait (a replay of history):
-    each view key's share of a partial is then at most that many minute buckets."""
+def test_an_open_slot_is_cut_before_it_spans_more_than_its_minutes(monkeypatch):
+    """A replay of history can pack hours into one flush: partials are cut at message
+    boundaries every MINUTES_PER_PARTIAL minutes, and meta records those cuts."""
+    monkeypatch.setattr(ledger_module, "MINUTES_PER_PARTIAL", 2)
+    events = [(offset, call("d", 60.0 * offset + 1)) for offset in range(5)]
     book = ledger({})
-    feed(book, [(offset, call("d", 60.0 * offset + 1)) for offset in range(3)])
-    feed(book, [(3, call("b", 61.0))])   # a minute already counted
+    feed(book, events)
 
-    assert len(book.minutes) == 3
-    book.snapshot()
-    assert book.minutes == set()
+    snap = book.snapshot()
+
+    parts = decoded(snap)[0][1]["parts"]
+    assert [(part["lo"], part["hi"]) for part in parts] == [(-1, 1), (1, 3), (3, 4)]
+    assert all(len(buckets) <= 2 for part in parts for buckets in part["keys"].values())
+    merged = {}
+    for part in parts:
+        for key, buckets in part["keys"].items():
+            merged.setdefault(key, {}).update(buckets)
+    assert merged == expected_buckets([event for _, event in events])
+    assert [cut[0] for cut in decode_meta(snap.meta)[TOPIC]] == [1, 3, 4]
+    assert all(cut[2] for cut in decode_meta(snap.sent)[TOPIC])
+    assert not any(cut[2] for cut in decode_meta(snap.meta)[TOPIC])
+
+
+def test_a_replay_cuts_where_the_lost_flush_cut_inside_itself(monkeypatch):
+    monkeypatch.setattr(ledger_module, "MINUTES_PER_PARTIAL", 2)
+    events = [(offset, call(f"c{offset}", 60.0 * offset + 1)) for offset in range(5)]
+    table: dict[bytes, bytes] = {}
+    first = ledger(table)
+    feed(first, events)
+    lost = first.snapshot()
+    write(table, lost, lost.meta, set())    # cut off after its intent
+
+    book = ledger(table)
+    feed(book, events)
+
+    assert decoded(book.snapshot()) == decoded(lost)
+
+
+def test_a_cut_inside_a_replay_starts_after_the_recovered_cuts(monkeypatch):
+    monkeypatch.setattr(ledger_module, "MINUTES_PER_PARTIAL", 2)
+    table, events = crashed_table("meta", written=set())   # recovered cut (9, 13]
+    book = ledger(table)
+    later = [(offset, call("d", 60.0 * (offset - 10) + 1000)) for offset in range(14, 19)]
+
+    feed(book, [*events, *later])
+
+    ranges = sorted((part["lo"], part["hi"]) for part in decoded(book.snapshot())[0][1]["parts"])
+    assert ranges == [(9, 13), (13, 15), (15, 17), (17, 18)]
