@@ -78,6 +78,7 @@ class Slot:
     hi: int | None               # None: the open slot, ending at the cursor position
     out: Contributions = field(default_factory=Contributions)
     minutes: set[int] = field(default_factory=set)   # event-time minutes (open slot only)
+    top: int = -1                # the last offset with events in the slot (open slot only)
 
 
 @dataclass
@@ -173,10 +174,12 @@ class Ledger:
     def _bounded(self, topic: str, cursor: Cursor, slot: Slot, minute: int,
                  offset: int) -> Slot:
         """The open slot for an event of ``minute``: cut at the last applied message first
-        when the event would make it span more than MINUTES_PER_PARTIAL minutes (never inside
-        a message: a slot cut at this message's own offset stays whole)."""
+        when the event would make it span more than MINUTES_PER_PARTIAL minutes. Never
+        inside a message: once one of its events is in the slot, the rest follow it (a replay
+        puts a whole message on one side of the cut)."""
         if (minute not in slot.minutes and len(slot.minutes) >= MINUTES_PER_PARTIAL
-                and cursor.position is not None and cursor.position > slot.lo):
+                and offset > slot.top and cursor.position is not None
+                and cursor.position > slot.lo):
             del self.slots[(topic, slot.lo, None)]
             slot.hi = cursor.position
             slot.minutes = set()
@@ -187,6 +190,7 @@ class Ledger:
             assert found is not None
             slot = found
         slot.minutes.add(minute)
+        slot.top = offset
         return slot
 
     def restart_offset(self, topic: str) -> int | None:

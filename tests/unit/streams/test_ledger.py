@@ -478,6 +478,24 @@ def test_an_open_slot_is_cut_before_it_spans_more_than_its_minutes(monkeypatch):
     assert not any(cut[2] for cut in decode_meta(snap.meta)[TOPIC])
 
 
+def test_a_cut_never_splits_a_message(monkeypatch):
+    """An envelope's events share one offset: a replay puts them all on one side of a cut,
+    so the first run must too, or the same event would reach stage 2 under two ranges."""
+    monkeypatch.setattr(ledger_module, "MINUTES_PER_PARTIAL", 2)
+    messages = {0: [0, 1, 2], 1: [2, 3], 2: [4]}   # offset: event minutes
+    book = ledger({})
+    for offset, minutes in messages.items():
+        for minute in minutes:
+            book.apply(TOPIC, offset, call(f"c{offset}{minute}", 60.0 * minute + 1))
+        book.track(TOPIC, offset, object())
+
+    parts = decoded(book.snapshot())[0][1]["parts"]
+
+    assert [(part["lo"], part["hi"]) for part in parts] == [(-1, 1), (1, 2)]
+    first_minutes = {int(m) for buckets in parts[0]["keys"].values() for m in buckets}
+    assert first_minutes == {M0 + 60 * minute for minute in (0, 1, 2, 3)}
+
+
 def test_a_replay_cuts_where_the_lost_flush_cut_inside_itself(monkeypatch):
     monkeypatch.setattr(ledger_module, "MINUTES_PER_PARTIAL", 2)
     events = [(offset, call(f"c{offset}", 60.0 * offset + 1)) for offset in range(5)]
