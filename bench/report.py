@@ -156,6 +156,30 @@ def print_outcome(o: Outcome) -> None:
                 f"{page['page_seconds']} s" if "page_bytes" in page else "")
         console.print(f"  outcomes {outcomes}; segments {o.counters['progress'].get('segments')}"
                       f"{read}")
+        written = state_cost(o.counters.get("progress", {}), o.events_expected)
+        if written:
+            console.print("  state written per event: " + "; ".join(
+                f"{stage} {cost['bytes_per_event']:,.0f} B in {cost['records_per_event']:.2f} "
+                f"records, flush {cost['flush_ms_mean']:,.1f} ms mean over {cost['flushes']:,.0f}"
+                for stage, cost in written.items()))
+
+
+def state_cost(progress: dict[str, Any], events: int) -> dict[str, dict[str, float]]:
+    """Changelog bytes and records per event and the mean flush of each stage, from the
+    worker's final /progress (``state_written``: stage 1, ``window_state_written``: stage 2)."""
+    out = {}
+    for stage, name in (("stage 1", "state_written"), ("stage 2", "window_state_written")):
+        sums = progress.get(name)
+        if not sums or not events:
+            continue
+        flushes = sums.get("flush_seconds_count", 0)
+        out[stage] = {
+            "bytes_per_event": sums.get("bytes", 0) / events,
+            "records_per_event": sums.get("records", 0) / events,
+            "flushes": flushes,
+            "flush_ms_mean": 1e3 * sums.get("flush_seconds_sum", 0) / flushes if flushes else 0,
+        }
+    return out
 
 
 def print_profile(o: Outcome) -> None:
