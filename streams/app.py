@@ -28,7 +28,8 @@ from streams.serving.loop_lag import LoopLag
 from streams.serving.windows import WindowCollector
 from streams.settings import Settings
 from streams.stage1 import Stage1
-from streams.stage2 import Stage2, Stage2Metrics
+from streams.serving.stage2 import Stage2Metrics
+from streams.stage2 import Stage2
 
 log = logging.getLogger(__name__)
 

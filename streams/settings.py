@@ -37,6 +37,8 @@ RENAMED_VARIABLES = {"CXPULSE_FLUSH_MAX_EVENTS": "CXPULSE_FLUSH_MAX_MESSAGES"}
 REMOVED_VARIABLES = {
     "CXPULSE_CUSTOMERS_MAX_PER_PARTITION": "it was never enforced; customer records are bounded "
     "by CXPULSE_CUSTOMER_TTL_S only (docs/decisions.md)",
+    "CXPULSE_STATE_CHUNKS": "customer state is one record per customer since the state layout "
+    "v2; CXPULSE_CUSTOMERS_CACHED_PER_PARTITION caps the decoded ones (docs/decisions.md)",
 }
 
 

@@ -237,14 +237,17 @@ def test_renamed_and_removed_variables_are_not_unknown():
                               "CXPULSE_CUSTOMERS_MAX_PER_PARTITION": "1"}) == []
 
 
-def test_a_removed_variable_is_ignored_with_a_warning_saying_why(monkeypatch):
-    monkeypatch.setenv("CXPULSE_CUSTOMERS_MAX_PER_PARTITION", "99")
+@pytest.mark.parametrize(("variable", "why"), [
+    ("CXPULSE_CUSTOMERS_MAX_PER_PARTITION", "never enforced"),
+    ("CXPULSE_STATE_CHUNKS", "one record per customer"),
+])
+def test_a_removed_variable_is_ignored_with_a_warning_saying_why(monkeypatch, variable, why):
+    monkeypatch.setenv(variable, "99")
 
-    with pytest.warns(FutureWarning, match="CXPULSE_CUSTOMERS_MAX_PER_PARTITION is ignored.*"
-                                           "never enforced"):
+    with pytest.warns(FutureWarning, match=f"{variable} is ignored.*{why}"):
         settings = Settings()
 
-    assert "customers_max_per_partition" not in settings.model_dump()
+    assert variable.removeprefix("CXPULSE_").lower() not in settings.model_dump()
 
 
 def test_a_bad_value_under_the_old_name_fails_naming_the_new_variable(monkeypatch):

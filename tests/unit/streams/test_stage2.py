@@ -14,7 +14,8 @@ from metrics.contributions import SEGMENT_FIELDS
 from metrics.views import View
 from streams.settings import Settings
 from streams.positions import Positions
-from streams.stage2 import CLOCK, Stage2, Stage2Metrics
+from streams.serving.stage2 import Stage2Metrics
+from streams.stage2 import CLOCK, Stage2
 from streams.state import decode_record
 from tests.unit.streams.fake_host import FakeHost
 

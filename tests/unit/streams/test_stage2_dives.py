@@ -11,7 +11,8 @@ from streams.dives import DiveMonitor
 from streams.positions import Positions
 from streams.serving.dives import DiveCollector
 from streams.settings import Settings
-from streams.stage2 import CLOCK, Stage2, Stage2Metrics
+from streams.serving.stage2 import Stage2Metrics
+from streams.stage2 import CLOCK, Stage2
 from streams.state import decode_record
 from tests.unit.metrics.test_dives import END, HOUR, MEASURE, windows
 from tests.unit.streams.fake_host import FakeHost
