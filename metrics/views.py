@@ -112,27 +112,43 @@ def key_labels(views: Mapping[str, View], key: str) -> dict[str, str]:
 class Projector:
     """Sums full-segment buckets into view-key buckets, keeping each view's groups only.
 
-    The membership of a component in a view is memoised: the same few hundred component keys
-    recur in every bucket.
+    Memoised, as the same few hundred component keys and the same bucket shapes recur in every
+    flush: each segment's view keys, and per bucket shape (its component names, in order)
+    which components go to which view. Both memos start again past MEMO_MAX entries.
     """
+
+    MEMO_MAX = 100_000
 
     def __init__(self, views: Iterable[View]) -> None:
         self.views = tuple(views)
-        self._serves: dict[str, tuple[bool, ...]] = {}
+        self._keys: dict[str, tuple[str, ...]] = {}
+        self._plans: dict[tuple[str, ...], tuple[tuple[int, tuple[str, ...]], ...]] = {}
+
+    def keys_of(self, segment: str) -> tuple[str, ...]:
+        """The key of ``segment`` in every view, in view order."""
+        keys = self._keys.get(segment)
+        if keys is None:
+            if len(self._keys) >= self.MEMO_MAX:
+                self._keys.clear()
+            keys = self._keys[segment] = tuple(view.key_of(segment) for view in self.views)
+        return keys
+
+    def plan(self, shape: tuple[str, ...]) -> tuple[tuple[int, tuple[str, ...]], ...]:
+        """(view index, the components of ``shape`` it serves) for every view serving any."""
+        found = self._plans.get(shape)
+        if found is None:
+            if len(self._plans) >= self.MEMO_MAX:
+                self._plans.clear()
+            found = self._plans[shape] = tuple(
+                (index, served) for index, view in enumerate(self.views)
+                if (served := tuple(c for c in shape if view.serves(c))))
+        return found
 
     def project(self, segment: str, bucket: Mapping[str, Number]) -> Iterable[tuple[str, Bucket]]:
         """(view key, its share of ``bucket``) for every view that serves part of it."""
-        split: list[Bucket] = [{} for _ in self.views]
-        for component, value in bucket.items():
-            serves = self._serves.get(component)
-            if serves is None:
-                serves = self._serves[component] = tuple(v.serves(component) for v in self.views)
-            for index, served in enumerate(serves):
-                if served:
-                    split[index][component] = value
-        for view, part in zip(self.views, split):
-            if part:
-                yield view.key_of(segment), part
+        keys = self.keys_of(segment)
+        for index, components in self.plan(tuple(bucket)):
+            yield keys[index], {component: bucket[component] for component in components}
 
 
 class KeyCap:

@@ -20,7 +20,6 @@ of each partial, applied view-key hours are marked, closed windows are published
 before its records, and segment day records load and save with the window records.
 """
 
-import json
 import logging
 import time
 from collections.abc import Iterator
@@ -41,7 +40,7 @@ from streams.positions import Positions
 from streams.serving.stage2 import Stage2Metrics
 from streams.serving.windows import KeyTotals
 from streams.settings import Settings
-from streams.state import decode_record, encode_record
+from streams.state import decode_partials, decode_record, encode_record
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +170,7 @@ class Stage2:
         """Apply one partial or clock tick (synchronous: no flush sees half of it)."""
         message = event.message
         part = self.part(message.partition)
-        value = json.loads(event.value)
+        value = decode_partials(event.value)
         if value["tick"] > part.clock:
             part.clock = value["tick"]
         for partial in value["parts"]:

@@ -41,6 +41,8 @@ class Meta(msgspec.Struct, array_like=True, gc=False):
 
 
 _encoder = msgspec.msgpack.Encoder()
+_json = msgspec.json.Encoder()
+_json_decoder = msgspec.json.Decoder()
 _customer = msgspec.msgpack.Decoder(CustomerState)
 _meta = msgspec.msgpack.Decoder(Meta)
 
@@ -103,23 +105,29 @@ def legacy_chunks(table: Any, partition: int
 def encode_partials(clock: float, parts: list[dict[str, Any]]) -> Iterator[bytes]:
     """One stage-2 message per partition and flush (the clock tick rides along), split by
     view keys when it would exceed MESSAGE_BUDGET bytes. Each key's buckets are encoded
-    once; the message text is assembled from those pieces."""
-    head = f'{{"tick":{json.dumps(clock)},"parts":['
-    done: list[str] = []          # finished part texts of the current message
+    once (msgspec's JSON encoder: the same JSON as ``json.dumps``, several times faster);
+    the message is assembled from those pieces."""
+    head = b'{"tick":' + _json.encode(clock) + b',"parts":['
+    done: list[bytes] = []        # finished part texts of the current message
     size = 0
     for part in parts:
-        opening = (f'{{"s":{json.dumps(part["s"])},"lo":{part["lo"]},"hi":{part["hi"]},'
-                   '"keys":{')
-        pieces: list[str] = []
+        opening = (b'{"s":' + _json.encode(part["s"]) + b',"lo":' + _json.encode(part["lo"])
+                   + b',"hi":' + _json.encode(part["hi"]) + b',"keys":{')
+        pieces: list[bytes] = []
         for key, buckets in part["keys"].items():
-            piece = f"{json.dumps(key)}:{json.dumps(buckets)}"
+            piece = _json.encode(key) + b":" + _json.encode(buckets)
             if size + len(piece) > MESSAGE_BUDGET and (pieces or done):
                 if pieces:
-                    done.append(opening + ",".join(pieces) + "}}")
-                yield (head + ",".join(done) + "]}").encode()
+                    done.append(opening + b",".join(pieces) + b"}}")
+                yield head + b",".join(done) + b"]}"
                 done, pieces, size = [], [], 0
             pieces.append(piece)
             size += len(piece)
         if pieces:
-            done.append(opening + ",".join(pieces) + "}}")
-    yield (head + ",".join(done) + "]}").encode()
+            done.append(opening + b",".join(pieces) + b"}}")
+    yield head + b",".join(done) + b"]}"
+
+
+def decode_partials(raw: bytes) -> dict[str, Any]:
+    """A message of :func:`encode_partials` (or of any earlier stage 1: plain JSON)."""
+    return _json_decoder.decode(raw)
