@@ -37,9 +37,10 @@ class Corpus:
     mix: dict[str, Any] = field(default_factory=dict)
 
 
-def simulate(count: int, customers: int, seed: int = 7) -> Corpus:
-    """``count`` valid simulator events over about a day of event time (see the module doc)."""
-    config = SimulatorConfig(seed=seed, rate_per_s=count / SPAN_S, customers=customers)
+def simulate(count: int, customers: int, seed: int = 7, span_s: float = SPAN_S) -> Corpus:
+    """``count`` valid simulator events over about ``span_s`` of event time (default a day;
+    see the module doc)."""
+    config = SimulatorConfig(seed=seed, rate_per_s=count / span_s, customers=customers)
     offset = timezone(timedelta(hours=config.utc_offset_h))
     start = (datetime.now(offset) - timedelta(days=DAYS_BACK)).replace(
         hour=0, minute=0, second=0, microsecond=0)

@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--envelope-size", type=int, default=100, help="events per envelope")
     p.add_argument("--customers", type=int, default=20_000,
                    help="the simulator's customer pool")
+    p.add_argument("--span-hours", type=float, default=24.0,
+                   help="event time the corpus spans (the simulator's rate is events / span); "
+                        "per-minute and per-hour work (partials, window hours, closed "
+                        "windows) grows as the span is packed into fewer seconds")
     p.add_argument("--partitions", type=int, default=4, help="partitions per source topic")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--only", nargs="+", metavar="NAME",
@@ -165,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[yellow]the machine is not idle: core busy shares before start "
                       f"{ {c: round(b, 2) for c, b in busy.items()} }; other processes will "
                       f"perturb the figures (see 'other load' per scenario)[/yellow]")
-    corpora = {n: simulate(n, args.customers, args.seed)
+    corpora = {n: simulate(n, args.customers, args.seed, args.span_hours * 3600.0)
                for n in sorted({s.events for s in scenarios})}
     for n, corpus in corpora.items():
         console.print(f"  corpus of {n:,}: {corpus.mix['kinds']}, ticket actions "
@@ -203,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             "config": {
                 "single_events": single_events, "envelope_events": envelope_events,
                 "envelope_size": args.envelope_size, "customers": args.customers,
+                "span_hours": args.span_hours,
                 "partitions_per_topic": args.partitions, "seed": args.seed,
                 "quick": args.quick, "repeat": args.repeat,
                 "broker_core": broker_core, "consumer_core": consumer_core,
