@@ -13,12 +13,12 @@ totals over all time and live outside the windows. Partials carry the source par
 offset range they cover; a partial whose range was already applied is ignored, which makes
 replays after a crash harmless.
 
-Persistence is per hour, so saving costs what changed: a head record (backlog, applied offsets,
-end) and one record per hour (its hour bucket and its minute buckets still inside 24 h), each
-stamped with the applied offsets at the time it was written. After a crash the records of one
-key may come from different flushes; :meth:`SegmentWindows.from_records` keeps each record's
-stamp as a floor, and a replayed partial adds to an hour (or the backlog) only what its floor
-does not already hold.
+Persistence follows the buckets, so saving costs what changed: a head record (backlog, applied
+offsets, end), one record per hour bucket and one per minute bucket (``("h", hour)``,
+``("m", minute)``), each stamped with the applied offsets at the time it was written. After a
+crash the records of one key may come from different flushes;
+:meth:`SegmentWindows.from_records` keeps each record's stamp as a floor, and a replayed
+partial adds to a bucket (or the backlog) only what that bucket's record does not hold.
 """
 
 from collections.abc import Iterable, Mapping
@@ -58,14 +58,12 @@ class SegmentWindows:
     applied: dict[str, int] = field(default_factory=dict)
     end_s: int = 0
     totals: dict[str, Bucket] = field(default_factory=dict)
-    #: Hours whose record must be written (or deleted) at the next save.
-    changed: set[int] = field(default_factory=set)
-    #: After a restore: each hour's and the backlog's (key None) applied offsets, while a
-    #: replay may still bring partials some records hold and others do not.
-    floors: dict[int | None, dict[str, int]] = field(default_factory=dict)
-    #: Hours that lost minute buckets to the 24 h window: rewritten once all their minutes
-    #: have left it (until then the record keeps them; a restore prunes them).
-    trimmed: set[int] = field(default_factory=set)
+    #: Buckets whose record must be written (or deleted) at the next save: ("h", hour) or
+    #: ("m", minute).
+    changed: set[tuple[str, int]] = field(default_factory=set)
+    #: After a restore: each bucket record's and the backlog's (key None) applied offsets,
+    #: while a replay may still bring partials some records hold and others do not.
+    floors: dict[tuple[str, int] | None, dict[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.totals:
@@ -130,16 +128,11 @@ class SegmentWindows:
         oldest_minute = self.end_s - WINDOWS["24h"]
         for start in [start for start in self.minutes if start < oldest_minute]:
             del self.minutes[start]
-            self.trimmed.add(floor_to(start, HOUR_S))
-        # An hour whose minutes all left 24 h is written once more without them.
-        emptied = {hour for hour in self.trimmed if hour + HOUR_S <= oldest_minute}
-        if emptied:
-            self.changed |= emptied
-            self.trimmed -= emptied
+            self.changed.add(("m", start))
         oldest_hour = self.hour_end_s - WINDOWS["30d"]
         for start in [start for start in self.hours if start < oldest_hour]:
             del self.hours[start]
-            self.changed.add(start)
+            self.changed.add(("h", start))
 
     # -- partials ----------------------------------------------------------------------
     def apply_partial(self, source: str, lo: int, hi: int,
@@ -156,12 +149,13 @@ class SegmentWindows:
             expired += not self.add_bucket(int(minute), bucket, floors)
         return ApplyResult(True, overlap, expired)
 
-    def _floors_for(self, source: str, hi: int) -> dict[int | None, int] | None:
-        """The records (hours, None: backlog) that already hold the partial of ``source``
+    def _floors_for(self, source: str, hi: int
+                    ) -> dict[tuple[str, int] | None, int] | None:
+        """The records (buckets, None: backlog) that already hold the partial of ``source``
         ending at ``hi``; None once no record's floor can hold it any more."""
         if not self.floors:
             return None
-        held: dict[int | None, int] = {}
+        held: dict[tuple[str, int] | None, int] = {}
         for hour, stamp in self.floors.items():
             floor = stamp.get(source, -1)
             if floor >= hi:
@@ -172,33 +166,35 @@ class SegmentWindows:
         return held or None
 
     def add_bucket(self, minute_s: int, bucket: Mapping[str, Number],
-                   held: Mapping[int | None, int] | None = None) -> bool:
+                   held: Mapping[tuple[str, int] | None, int] | None = None) -> bool:
         """Add one minute's components; False when the minute is older than 30 d (dropped).
         ``held``: records that already hold these components (after a restore)."""
         hour = floor_to(minute_s, HOUR_S)
-        backlog_held = held is not None and None in held
-        hour_held = held is not None and hour in held
         windowed: Bucket = {}
+        backlog_held = held is not None and None in held
         for key, value in bucket.items():
             if is_backlog_key(key):
                 if not backlog_held:
                     self.backlog[key] = self.backlog.get(key, 0) + value
-            elif not hour_held:
+            else:
                 windowed[key] = value
         if not windowed:
             return True
         if self.end_s and hour < self.hour_end_s - WINDOWS["30d"]:
             return False
-        self.changed.add(hour)
-        if not self.end_s or minute_s >= self.end_s - WINDOWS["24h"]:
+        if (not self.end_s or minute_s >= self.end_s - WINDOWS["24h"]) and not (
+                held is not None and ("m", minute_s) in held):
+            self.changed.add(("m", minute_s))
             add_into(self.minutes.setdefault(minute_s, {}), windowed)
-        add_into(self.hours.setdefault(hour, {}), windowed)
-        for name in MINUTE_WINDOWS:
-            if self._in_window(name, minute_s):
-                add_into(self.totals[name], windowed)
-        for name in HOUR_WINDOWS:
-            if self._in_window(name, hour):
-                add_into(self.totals[name], windowed)
+            for name in MINUTE_WINDOWS:
+                if self._in_window(name, minute_s):
+                    add_into(self.totals[name], windowed)
+        if not (held is not None and ("h", hour) in held):
+            self.changed.add(("h", hour))
+            add_into(self.hours.setdefault(hour, {}), windowed)
+            for name in HOUR_WINDOWS:
+                if self._in_window(name, hour):
+                    add_into(self.totals[name], windowed)
         return True
 
     # -- persistence -------------------------------------------------------------------
@@ -206,43 +202,40 @@ class SegmentWindows:
         """Backlog, applied offsets and end: written with every save of the key."""
         return {"b": self.backlog, "a": self.applied, "e": self.end_s}
 
-    def hour_records(self) -> list[tuple[int, dict[str, Any] | None]]:
-        """(hour, record) of every hour changed since the last call; None: delete it (the
-        hour left the 30 d window). Each record is stamped with the applied offsets."""
-        out: list[tuple[int, dict[str, Any] | None]] = []
-        for hour in sorted(self.changed):
-            bucket = self.hours.get(hour)
-            if bucket is None:
-                out.append((hour, None))
-                continue
-            minutes = {str(m): self.minutes[m] for m in range(hour, hour + HOUR_S, MINUTE_S)
-                       if m in self.minutes}
-            out.append((hour, {"h": bucket, "m": minutes, "a": self.applied}))
+    def bucket_records(self) -> list[tuple[tuple[str, int], dict[str, Any] | None]]:
+        """(("h", hour) or ("m", minute), record) of every bucket changed since the last
+        call; None: delete it (the bucket left its window). Each record is stamped with the
+        applied offsets."""
+        out: list[tuple[tuple[str, int], dict[str, Any] | None]] = []
+        for rid in sorted(self.changed):
+            kind, start = rid
+            bucket = (self.hours if kind == "h" else self.minutes).get(start)
+            out.append((rid, None if bucket is None else {"b": bucket, "a": self.applied}))
         self.changed = set()
         return out
 
     @classmethod
     def from_records(cls, head: Mapping[str, Any] | None,
-                     hours: Mapping[int, Mapping[str, Any]]) -> "SegmentWindows":
-        """A key restored from its head and hour records, which may come from different
+                     buckets: Mapping[tuple[str, int], Mapping[str, Any]]
+                     ) -> "SegmentWindows":
+        """A key restored from its head and bucket records, which may come from different
         saves (a crash between their writes): each record's stamp becomes its floor."""
         end_s = int(head["e"]) if head else 0
-        minutes: dict[int, Bucket] = {}
-        for record in hours.values():
-            minutes.update((int(m), dict(b)) for m, b in record["m"].items())
-        windows = cls(minutes=minutes, hours={h: dict(r["h"]) for h, r in hours.items()},
-                      backlog=dict(head["b"]) if head else {}, end_s=end_s)
-        windows._prune()   # hours whose minutes all left 24 h are rewritten at the next save
-        stamps: dict[int | None, dict[str, int]] = {
-            hour: dict(record["a"]) for hour, record in hours.items()}
+        windows = cls(
+            minutes={start: dict(r["b"]) for (kind, start), r in buckets.items() if kind == "m"},
+            hours={start: dict(r["b"]) for (kind, start), r in buckets.items() if kind == "h"},
+            backlog=dict(head["b"]) if head else {}, end_s=end_s)
+        windows._prune()   # buckets that left their windows are deleted at the next save
+        stamps: dict[tuple[str, int] | None, dict[str, int]] = {
+            rid: dict(record["a"]) for rid, record in buckets.items()}
         stamps[None] = dict(head["a"]) if head else {}
         sources = {source for stamp in stamps.values() for source in stamp}
         # Everything up to the lowest stamp is in every record; above it, per record.
         windows.applied = {source: min(stamp.get(source, -1) for stamp in stamps.values())
                            for source in sources}
-        windows.floors = {hour: {s: v for s, v in stamp.items() if v > windows.applied[s]}
-                          for hour, stamp in stamps.items()}
-        windows.floors = {hour: stamp for hour, stamp in windows.floors.items() if stamp}
+        floors = {rid: {s: v for s, v in stamp.items() if v > windows.applied[s]}
+                  for rid, stamp in stamps.items()}
+        windows.floors = {rid: stamp for rid, stamp in floors.items() if stamp}
         return windows
 
     def to_json(self) -> dict[str, Any]:

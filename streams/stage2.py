@@ -110,16 +110,17 @@ class Stage2:
         part = Part(partition, KeyCap(self.views))
         if self.history is not None:
             self.history.revoke({partition})
-        prefix, hourly = f"{partition}|", f"{partition}@"
+        prefix, bucketed = f"{partition}|", f"{partition}@"
         heads: dict[str, Any] = {}
-        hours: dict[str, dict[int, Any]] = {}
+        buckets: dict[str, dict[tuple[str, int], Any]] = {}
         for key, raw in self.table.items():
             name = key.decode()
             if raw is None:
                 continue
-            if name.startswith(hourly):   # p@<hour>|<view key>
-                stamp, _, view_key = name.partition("|")
-                hours.setdefault(view_key, {})[int(stamp[len(hourly):])] = decode_record(raw)
+            if name.startswith(bucketed):   # p@h<hour>|<view key> or p@m<minute>|<view key>
+                rid, _, view_key = name.partition("|")
+                kind, start = rid[len(bucketed)], int(rid[len(bucketed) + 1:])
+                buckets.setdefault(view_key, {})[(kind, start)] = decode_record(raw)
                 continue
             if not name.startswith(prefix):
                 continue
@@ -132,16 +133,17 @@ class Stage2:
                 pass
             else:
                 heads[view_key] = decode_record(raw)
-        for view_key in sorted({*heads, *hours}):
+        for view_key in sorted({*heads, *buckets}):
             if view_name(view_key) not in self.views:   # a view since removed stays unread
                 continue
             head = heads.get(view_key)
             if head is not None and "m" in head:   # a whole-key record of the first layout
                 windows = SegmentWindows.from_json(head)
-                windows.changed = set(windows.hours)   # rewritten per hour at the next flush
-                part.dirty.add(view_key)
+                windows.changed = {*(("h", h) for h in windows.hours),
+                                   *(("m", m) for m in windows.minutes)}   # rewritten per
+                part.dirty.add(view_key)                                  # bucket next flush
             else:
-                windows = SegmentWindows.from_records(head, hours.get(view_key, {}))
+                windows = SegmentWindows.from_records(head, buckets.get(view_key, {}))
             part.keys[view_key] = windows
             part.cap.admitted.setdefault(view_name(view_key), set()).add(view_key)
         self._publish(part, part.keys)
@@ -256,8 +258,8 @@ class Stage2:
                 part.dirty.add(key)
         for key in sorted(part.dirty):
             windows = part.keys[key]
-            for hour, record in windows.hour_records():
-                records.append((f"{part.partition}@{hour}|{key}".encode(),
+            for (kind, start), record in windows.bucket_records():
+                records.append((f"{part.partition}@{kind}{start}|{key}".encode(),
                                 None if record is None else encode_record(record)))
             records.append((f"{part.partition}|{key}".encode(),
                             encode_record(windows.head_record())))

@@ -223,26 +223,24 @@ def test_to_json_round_trip_preserves_state_and_totals():
 
 
 def saved(windows: SegmentWindows, table: dict, only: set | None = None) -> None:
-    """Save the key's changed hour records and its head into ``table`` (a record whose name
+    """Save the key's changed bucket records and its head into ``table`` (a record whose id
     is not in ``only`` is lost, as in a crash mid-write)."""
-    records = [(hour, record) for hour, record in windows.hour_records()]
-    records.append(("head", windows.head_record()))
-    for name, record in records:
-        if only is not None and name not in only:
+    records = [*windows.bucket_records(), ("head", windows.head_record())]
+    for rid, record in records:
+        if only is not None and rid not in only:
             continue
-        encoded = None if record is None else json.loads(json.dumps(record))
-        if encoded is None:
-            table.pop(name, None)
+        if record is None:
+            table.pop(rid, None)
         else:
-            table[name] = encoded
+            table[rid] = json.loads(json.dumps(record))
 
 
 def restored(table: dict) -> SegmentWindows:
     return SegmentWindows.from_records(
-        table.get("head"), {hour: record for hour, record in table.items() if hour != "head"})
+        table.get("head"), {rid: record for rid, record in table.items() if rid != "head"})
 
 
-def test_hour_records_round_trip_preserves_state_and_totals():
+def test_bucket_records_round_trip_preserves_state_and_totals():
     windows = windows_at(CLOCK, (END - M, {"calls/offered": 1, "calls/answer_wait_s_sum": 7.5}),
                          (END - 3 * H, {"calls/offered": 2}),
                          (END - 3 * D, {"fcr/contacts": 1, "tickets/repair/opened": 1}))
@@ -252,34 +250,34 @@ def test_hour_records_round_trip_preserves_state_and_totals():
 
     back = restored(table)
 
-    assert sorted(h for h in table if h != "head") == sorted(windows.hours)
+    assert sorted(rid for rid in table if rid != "head") == sorted(
+        [*(("h", h) for h in windows.hours), *(("m", m) for m in windows.minutes)])
     assert back.totals == windows.totals
     assert (back.backlog, back.applied, back.floors) == (windows.backlog, windows.applied, {})
     assert (back.end_s, back.minutes, back.hours) == (windows.end_s, windows.minutes,
                                                       windows.hours)
 
 
-def test_a_save_writes_only_the_hours_that_changed():
+def test_a_save_writes_only_the_buckets_that_changed():
     windows = windows_at(CLOCK, (END - M, {"calls/offered": 1}), (END - 3 * H, {"calls/offered": 2}))
-    windows.hour_records()
+    windows.bucket_records()
     windows.apply_partial("calls-0", 10, 11, {END - 2 * M: {"calls/offered": 1}})
 
-    assert [hour for hour, _ in windows.hour_records()] == [T0]
-    assert windows.hour_records() == []
+    assert [rid for rid, _ in windows.bucket_records()] == [("h", T0), ("m", END - 2 * M)]
+    assert windows.bucket_records() == []
 
 
-def test_hours_leaving_the_windows_are_deleted_or_rewritten_without_their_minutes():
+def test_buckets_leaving_their_windows_are_deleted():
     windows = windows_at(CLOCK, (END - M, {"calls/offered": 1}), (END - 3 * H, {"calls/offered": 2}))
-    windows.hour_records()
+    windows.bucket_records()
 
-    windows.advance(CLOCK + D + H)      # the minutes of both hours left 24 h
-    rewritten = dict(windows.hour_records())
-    windows.advance(CLOCK + 31 * D)     # and now the hours left 30 d
-    deleted = dict(windows.hour_records())
+    windows.advance(CLOCK + D + H)      # both minutes left 24 h
+    minutes = dict(windows.bucket_records())
+    windows.advance(CLOCK + 31 * D)     # and both hours 30 d
+    hours = dict(windows.bucket_records())
 
-    assert {hour: record["m"] for hour, record in rewritten.items()} == {
-        T0: {}, T0 - 3 * H: {}}
-    assert deleted == {T0: None, T0 - 3 * H: None}
+    assert minutes == {("m", END - M): None, ("m", END - 3 * H): None}
+    assert hours == {("h", T0): None, ("h", T0 - 3 * H): None}
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -313,8 +311,8 @@ def test_a_crash_between_record_writes_then_a_replay_gives_the_uncrashed_windows
     saved(crashed, table)
     for partial in partials[cut:]:
         crashed.apply_partial(*partial)
-    names = [*sorted(crashed.changed), "head"]
-    saved(crashed, table, {name for name in names if rng.random() < 0.5})
+    ids = [*sorted(crashed.changed), "head"]
+    saved(crashed, table, {rid for rid in ids if rng.random() < 0.5})
 
     back = restored(table)
     for partial in partials[cut:]:          # redelivered from the last complete save

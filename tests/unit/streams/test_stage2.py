@@ -252,17 +252,20 @@ def test_flush_writes_window_and_clock_records_then_acks():
 
     asyncio.run(stage.flush(part))
 
-    # Per key: a head record and one record per hour its buckets fall in.
+    # Per key: a head record and one record per hour and per minute bucket.
     assert set(stage.table) == {f"0|{SEG}".encode(), f"0|{WEB}".encode(), f"0|{CLOCK}".encode(),
-                                f"0@{M0}|{SEG}".encode(), f"0@{M0}|{WEB}".encode()}
+                                f"0@h{M0}|{SEG}".encode(), f"0@m{M0}|{SEG}".encode(),
+                                f"0@m{M0 + 60}|{SEG}".encode(),
+                                f"0@h{M0}|{WEB}".encode(), f"0@m{M0}|{WEB}".encode()}
     # The clock, and the partials offset the records cover: where a restart reads from.
     assert decode_record(stage.table[f"0|{CLOCK}".encode()]) == {"t": M0 + 90, "o": 2, "d": {}}
     windows = part.keys[SEG]
     assert decode_record(stage.table[f"0|{SEG}".encode()]) == {
         "b": windows.backlog, "a": windows.applied, "e": windows.end_s}
-    assert decode_record(stage.table[f"0@{M0}|{SEG}".encode()]) == {
-        "h": windows.hours[M0], "m": {str(m): b for m, b in windows.minutes.items()},
-        "a": windows.applied}
+    assert decode_record(stage.table[f"0@h{M0}|{SEG}".encode()]) == {
+        "b": windows.hours[M0], "a": windows.applied}
+    assert decode_record(stage.table[f"0@m{M0 + 60}|{SEG}".encode()]) == {
+        "b": windows.minutes[M0 + 60], "a": windows.applied}
     assert [event.acked for event in events] == [1, 1]
     assert sorted(stage.host.writes) == sorted((0, key) for key in stage.table)
     assert (part.events, part.dirty) == ([], set())
@@ -277,14 +280,14 @@ def test_flush_writes_only_dirty_segments():
 
     asyncio.run(stage.flush(stage.parts[0]))
 
-    # Only the dirty key (its head and its changed hour), and the clock record with the
-    # offset the flush covers.
-    assert set(stage.table) == {f"0|{WEB}".encode(), f"0@{M0}|{WEB}".encode(),
-                                f"0|{CLOCK}".encode()}
+    # Only the dirty key (its head, its changed hour and minute), and the clock record with
+    # the offset the flush covers.
+    assert set(stage.table) == {f"0|{WEB}".encode(), f"0@h{M0}|{WEB}".encode(),
+                                f"0@m{M0}|{WEB}".encode(), f"0|{CLOCK}".encode()}
     assert decode_record(stage.table[f"0|{CLOCK}".encode()])["o"] == 2
 
 
-def test_a_restart_reads_the_first_layouts_whole_key_records_and_rewrites_them_per_hour():
+def test_a_restart_reads_the_first_layouts_whole_key_records_and_rewrites_them_per_bucket():
     stage, _ = stage2()
     stage.handle(message(M0 + 30, partial(9, 13, BUCKETS)))
     windows = stage.parts[0].keys[SEG]
@@ -298,8 +301,11 @@ def test_a_restart_reads_the_first_layouts_whole_key_records_and_rewrites_them_p
                              offset=1))
     asyncio.run(restarted.flush(part))
 
-    assert f"0@{M0}|{SEG}".encode() in restarted.table
+    assert {f"0@h{M0}|{SEG}".encode(), f"0@m{M0 + 60}|{SEG}".encode()} <= set(restarted.table)
     assert "m" not in decode_record(restarted.table[f"0|{SEG}".encode()])
+    again, _ = stage2(dict(restarted.table))
+    assert (again.part(0).keys[SEG].minutes, again.part(0).keys[SEG].hours) == (
+        windows.minutes, windows.hours)
 
 
 def test_a_restarted_part_needs_the_offset_after_its_last_flush():
