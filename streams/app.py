@@ -34,16 +34,9 @@ from streams.stage2 import Stage2
 log = logging.getLogger(__name__)
 
 #: Tansu answers ListOffsets(latest) with the last batch's base offset + 1, which is wrong when
-#: that batch holds several records (docs/decisions.md). Changelog writes end with a
-#: one-record batch (streams/faust_adapter.py), but a worker killed between a bulk batch and
-#: that record leaves a partition whose reported end lies inside the batch:
-#: - Faust's own sends stay one record per batch (``producer_max_batch_size``);
-#: - a recovery reads up to the reported end and stops: the records after it belong to a
-#:   flush that never finished, which both stages replay (docs/architecture.md);
-#: - a standby (or an earlier recovery) may already have read past it, so Faust's check that
-#:   no saved offset lies past the end would stop the worker: it is off.
-EMBEDDED_PROFILE: dict[str, Any] = {"producer_max_batch_size": 1,
-                                    "recovery_consistency_check": False}
+#: that batch holds several records (docs/decisions.md): on the embedded profile Faust sends one
+#: record per batch, and changelog writes are not bulk unless CXPULSE_CHANGELOG_BULK says so.
+EMBEDDED_PROFILE: dict[str, Any] = {"producer_max_batch_size": 1}
 
 
 @dataclass
@@ -86,6 +79,11 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         )
     if settings.broker_profile == "embedded":
         options.update(EMBEDDED_PROFILE)
+        if settings.bulk_changelog():
+            # A worker killed between a bulk batch and the one-record batch that ends every
+            # write leaves the reported end inside the batch; a standby that read past it
+            # would fail Faust's check.
+            options["recovery_consistency_check"] = False
     return options
 
 
@@ -93,7 +91,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     """Build the Faust app: stage-1 agents for the source topics, the stage-2 agent."""
     registry = registry or CollectorRegistry()
     app = faust.App(settings.app_id, **faust_options(settings))
-    host = FaustHost(app)
+    host = FaustHost(app, bulk=settings.bulk_changelog())
     topics = settings.source_topics
     metrics = IngestMetrics(registry, topics.values())
     data = settings.data_config()

@@ -218,3 +218,21 @@ def test_stages_do_not_import_faust():
              if str(path.relative_to(REPO)) not in FAUST_IMPORTERS
              and importing.search(path.read_text())]
     assert users == []
+
+
+def test_without_bulk_every_record_goes_through_fausts_own_send(app):
+    table, producer = Table(), Producer()
+    host = BulkHost(app, producer)
+    host.bulk = False
+
+    async def scenario() -> None:
+        write = asyncio.create_task(host.write(table, 2, [(b"2/0", b"a"), (b"2/1", b"b")]))
+        for step in settle():
+            await step
+        assert producer.batches == []
+        assert [(p, k) for p, k, _ in table.sends] == [(2, b"2/0"), (2, b"2/1")]
+        for *_, future in table.sends:
+            future.set_result(None)
+        await write
+
+    asyncio.run(scenario())

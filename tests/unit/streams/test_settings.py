@@ -23,6 +23,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 DEFAULTS = [
     ("broker_url", "kafka://127.0.0.1:9092"),
     ("broker_profile", "embedded"),
+    ("changelog_bulk", None),
     ("kafka_sasl_username", None),
     ("kafka_sasl_password", None),
     ("app_id", "cxpulse"),
@@ -291,3 +292,29 @@ def test_each_catalogue_rules_has_its_own_calendar_tally():
 
     assert settings.catalogue_rules().calendar.fallback_days \
         is not settings.catalogue_rules().calendar.fallback_days
+
+
+@pytest.mark.parametrize(("profile", "setting", "bulk"), [
+    ("embedded", None, False), ("kafka", None, True), ("embedded", "true", True),
+    ("kafka", "false", False)])
+def test_changelog_bulk_follows_the_profile_unless_set(monkeypatch, profile, setting, bulk):
+    monkeypatch.setenv("CXPULSE_BROKER_PROFILE", profile)
+    if setting is not None:
+        monkeypatch.setenv("CXPULSE_CHANGELOG_BULK", setting)
+    assert Settings().bulk_changelog() is bulk
+
+
+@pytest.mark.parametrize(("env", "batch_size", "check"), [
+    ({}, 1, None),
+    ({"CXPULSE_CHANGELOG_BULK": "true"}, 1, False),
+    ({"CXPULSE_BROKER_PROFILE": "kafka"}, None, None),
+])
+def test_faust_options_of_the_profiles(monkeypatch, env, batch_size, check):
+    from streams.app import faust_options
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    options = faust_options(Settings())
+
+    assert options.get("producer_max_batch_size") == batch_size
+    assert options.get("recovery_consistency_check") == check
