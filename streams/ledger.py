@@ -39,12 +39,15 @@ from streams.state import (
     customer_key,
     customer_prefix,
     decode_customer,
-    decode_meta,
+    decode_meta_outbox,
+    decode_record,
     encode_customer,
     encode_meta,
     encode_partials,
+    encode_record,
     legacy_chunks,
     meta_key,
+    outbox_key,
 )
 
 log = logging.getLogger(__name__)
@@ -111,7 +114,22 @@ class Ledger:
         self.customer_ttl_s = customer_ttl_s
         self.cache_customers = cache_customers
         raw = table.get(meta_key(partition))
-        self.bounds: dict[str, list[list[Any]]] = decode_meta(raw) if raw else {}
+        self.bounds: dict[str, list[list[Any]]] = {}
+        self.outbox_size = 0
+        if raw:
+            self.bounds, self.outbox_size = decode_meta_outbox(raw)
+        # A flush cut off after its intent: its partials, exactly as it sent them, go again
+        # at the next flush, and the replay of its cuts only rebuilds state (regenerated
+        # components could fall in another topic's range than the first time).
+        self.outboxed = {(topic, cut[0]) for topic, cuts in self.bounds.items()
+                         for cut in cuts if not cut[2]}
+        self.resend: list[tuple[int, bytes]] = []
+        if self.outboxed:
+            for number in range(self.outbox_size):
+                found = table.get(outbox_key(partition, number))
+                if found:
+                    target, message = decode_record(found)
+                    self.resend.append((int(target), bytes(message)))
         self.loaded: dict[str, CustomerState] = {}
         self.slots: dict[tuple[str, int, int | None], Slot] = {}
         self.dirty: set[str] = set()
@@ -148,7 +166,9 @@ class Ledger:
             before = [bound for bound in bounds if bound[0] < offset]
             lo, wm = (before[-1][0], before[-1][1]) if before else (offset - 1, 0.0)
             replay = [bound for bound in bounds if bound[0] >= offset]
-            cursor = self.cursors[topic] = Cursor(lo, wm, [[*b, False][:3] for b in replay])
+            cursor = self.cursors[topic] = Cursor(
+                lo, wm, [[b[0], b[1], bool(b[2]) or (topic, b[0]) in self.outboxed]
+                         for b in replay])
             log.info("%s[%d]: first message at offset %d; last cut before it %d; %d cuts to "
                      "replay", topic, self.partition, offset, lo, len(replay))
         return cursor
@@ -282,24 +302,33 @@ class Ledger:
                 parts.setdefault(target, []).append(
                     {"s": source, "lo": slot.lo, "hi": hi, "keys": keys})
         clock = self.clock()
-        partials = [(target, message) for target in range(self.targets)
-                    for message in encode_partials(clock, parts.get(target, []))]
+        partials = [*self.resend, *((target, message) for target in range(self.targets)
+                                    for message in encode_partials(clock, parts.get(target, [])))]
+        self.resend = []
         positions = {topic: c.position for topic, c in self.cursors.items()
                      if c.position is not None}
         new_cuts: list[list[Any]] = []
         for topic, cursor in self.cursors.items():
             if cursor.position is None:
                 continue
+            new_cuts.extend(   # recovered cuts resent from the outbox, now passed
+                cut for cut in self.bounds.get(topic, [])
+                if (topic, cut[0]) in self.outboxed and cut[0] <= cursor.position)
             cuts = [*self.cuts.get(topic, []), [cursor.position, cursor.wm, False]]
             bounds = [b for b in self.bounds.get(topic, []) if b[0] < cuts[0][0]]
             self.bounds[topic] = [*bounds, *cuts][-BOUNDS_KEPT:]
             new_cuts.extend(cuts)
             cursor.lo = cursor.position
             cursor.replay = []
-        meta = encode_meta(self.bounds)
+        meta = encode_meta(self.bounds, len(partials))
         for cut in new_cuts:   # only the cuts of this flush: another topic's recovered cut
             cut[2] = True      # may still be waiting for its replay
-        sent = encode_meta(self.bounds)
+        sent = encode_meta(self.bounds, len(partials))
+        outbox = [(outbox_key(self.partition, number), encode_record([target, message]))
+                  for number, (target, message) in enumerate(partials)]
+        outbox += [(outbox_key(self.partition, number), None)
+                   for number in range(len(partials), self.outbox_size)]
+        self.outbox_size = len(partials)
         self._trim()
         records: list[tuple[bytes, bytes | None]] = [(key, None) for key in self.removed]
         cutoff = clock - self.customer_ttl_s
@@ -315,7 +344,7 @@ class Ledger:
             records.append((key, encode_customer(state)))
         records.extend(self._swept(cutoff))
         snap = Snapshot(meta, sent, partials, records, self.events, self.pending, clock,
-                        merged_slots)
+                        merged_slots, outbox)
         self.slots = {}
         self.cuts = {}
         self.dirty = set()
@@ -373,6 +402,7 @@ class Snapshot:
     pending: Pending
     clock: float
     contributions: list[tuple[str, Contributions]]
+    outbox: list[tuple[bytes, bytes | None]] = field(default_factory=list)  # before meta
 
 
 __all__ = ["Ledger", "Snapshot", "Outcome", "meta_key"]

@@ -4,20 +4,22 @@ Messages are read with manual acks. Their events change in-memory ledgers (strea
 a flush of partition ``p`` then, in this order and awaiting each step (every record of a step
 acknowledged by the broker: ``StreamHost.write``, streams/faust_adapter.py):
 
-1. writes the ledger's ``meta`` record: the offsets this flush cuts at, marked not sent;
+1. writes the flush's partial messages themselves to the changelog (the outbox,
+   ``p/out/<i>``), then the ledger's ``meta`` record: the offsets this flush cuts at, marked
+   not sent, and the outbox's size;
 2. sends the partials (one message per stage-2 partition, with the clock tick);
 3. writes the records of the customers this flush changed, stamped with the offsets they
-   reflect (in bulk batches, streams/faust_adapter.py);
+   reflect;
 4. writes ``meta`` again with the cuts marked sent;
 5. acks the messages it covers (Faust commits acked offsets) and moves the counters.
 
 A crash before 5 redelivers the messages. Events whose customer record was written skip. If
-the last cut is not marked sent, the next owner replays it: when no customer record of that
-flush was written, the replay rebuilds every component of its partials, identical to any part
-of them stage 2 already has (stage 2 ignores those by offset range), whatever order the replay
-takes across topics; when some were written, every partial had been sent before them, so
-stage 2 ignores whatever the replay sends for that cut. Up to a cut marked sent, replayed
-events only rebuild state.
+the last cut is not marked sent, the next owner sends the outbox again byte for byte at its
+first flush (stage 2 ignores the parts it has by offset range) and the replay of that cut
+only rebuilds customer state: components computed again could fall in the other topic's
+range than the first time (a first-contact failure is found by whichever side comes second),
+and stage 2 would count them twice. Up to a cut marked sent, replayed events only rebuild
+state.
 
 Changelog records go to the partition of Faust's current event, so a flush always runs with an
 event of partition ``p`` as the current event (``StreamHost.scoped``).
@@ -197,7 +199,8 @@ class Stage1:
 
     async def _write(self, ledger: Ledger, snap: Snapshot) -> None:
         host, table, partition = self.host, self.table, ledger.partition
-        await host.write(table, partition, [(meta_key(partition), snap.meta)])
+        # The partials themselves first (the outbox), then the intent that names them.
+        await host.write(table, partition, [*snap.outbox, (meta_key(partition), snap.meta)])
         await written([await self.partials.send(key=None, value=value, partition=target)
                        for target, value in snap.partials])
         await host.write(table, partition, snap.records)

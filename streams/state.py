@@ -35,9 +35,11 @@ class CustomerState(msgspec.Struct, array_like=True, gc=False):
 
 
 class Meta(msgspec.Struct, array_like=True, gc=False):
-    """The cuts of one partition, per source topic: ``[hi, watermark, sent]``."""
+    """The cuts of one partition, per source topic: ``[hi, watermark, sent]``, and how many
+    outbox records (``p/out/<i>``: the flush's partial messages) the flush wrote before it."""
 
     bounds: dict[str, list[tuple[int, float, bool]]]
+    out: int = 0
 
 
 _encoder = msgspec.msgpack.Encoder()
@@ -79,16 +81,26 @@ def decode_record(raw: bytes) -> Any:
     return msgspec.msgpack.decode(raw)
 
 
-def encode_meta(bounds: Mapping[str, list[list[Any]]]) -> bytes:
+def outbox_key(partition: int, number: int) -> bytes:
+    return f"{partition}/out/{number}".encode()
+
+
+def encode_meta(bounds: Mapping[str, list[list[Any]]], out: int = 0) -> bytes:
     return _encoder.encode(Meta({topic: [tuple(cut) for cut in cuts]
-                                 for topic, cuts in bounds.items()}))
+                                 for topic, cuts in bounds.items()}, out))
 
 
 def decode_meta(raw: bytes) -> dict[str, list[list[Any]]]:
     """The cuts of a ``meta`` record, as mutable lists (a first-layout JSON record too)."""
+    return decode_meta_outbox(raw)[0]
+
+
+def decode_meta_outbox(raw: bytes) -> tuple[dict[str, list[list[Any]]], int]:
+    """The cuts of a ``meta`` record and its outbox count (0 for a first-layout record)."""
     if raw[:1] == b"{":
-        return json.loads(raw)["bounds"]
-    return {topic: [list(cut) for cut in cuts] for topic, cuts in _meta.decode(raw).bounds.items()}
+        return json.loads(raw)["bounds"], 0
+    meta = _meta.decode(raw)
+    return {topic: [list(cut) for cut in cuts] for topic, cuts in meta.bounds.items()}, meta.out
 
 
 def legacy_chunks(table: Any, partition: int

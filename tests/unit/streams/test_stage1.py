@@ -257,13 +257,16 @@ def test_a_flush_writes_customer_records_only_once_every_partial_is_delivered():
     async def scenario() -> None:
         flush = asyncio.create_task(stage1.flush(stage1.ledger(1)))
         await settle()
-        assert host.writes == [(1, b"1/meta")] and partials.sent == []
+        # the partials themselves (the outbox), then the intent that names them
+        intent = [(1, b"1/out/0"), (1, b"1/out/1"), (1, b"1/out/2"), (1, b"1/out/3"),
+                  (1, b"1/meta")]
+        assert host.writes == intent and partials.sent == []
         host.confirm()                       # the intent is written: partials go out
         await settle()
-        assert partials.sent == [0, 1, 2, 3] and len(host.writes) == 1   # every target
+        assert partials.sent == [0, 1, 2, 3] and host.writes == intent   # every target
         partials.deliver()                   # every partial delivered: customer records
         await settle()
-        assert len(host.writes) == 2 and host.writes[-1][1].startswith(b"1/c/")
+        assert len(host.writes) == 6 and host.writes[-1][1].startswith(b"1/c/")
         host.confirm()
         await settle()
         assert host.writes[-1] == (1, b"1/meta") and event.acks == 0
