@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 #: Tansu answers ListOffsets(latest) with the last batch's base offset + 1, which is wrong when
 #: that batch holds several records (docs/decisions.md): on the embedded profile Faust sends one
-#: record per batch, and changelog writes are not bulk unless CXPULSE_CHANGELOG_BULK says so.
+#: record per batch, and every bulk changelog write ends with a one-record batch.
 EMBEDDED_PROFILE: dict[str, Any] = {"producer_max_batch_size": 1}
 
 

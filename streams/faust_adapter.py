@@ -18,10 +18,9 @@ production host. What it hides, and why:
   own (the embedded profile even allows only one record per batch), so all but the last go
   to aiokafka as whole batches of up to :data:`BULK_BATCH_BYTES` through Faust's producer
   (``send_batch``), same topic, key and partition as Faust would use. The last goes alone,
-  so a changelog partition always ends with a one-record batch. On the embedded profile
-  (Tansu) bulk is off by default: Tansu answers ListOffsets(latest) with the last batch's
-  base offset, and a restarted worker in the crash test once restored only a prefix of a
-  changelog written in bulk (docs/decisions.md).
+  so a changelog partition always ends with a one-record batch (Tansu answers
+  ListOffsets(latest) with the last batch's base offset + 1, docs/decisions.md).
+  ``CXPULSE_CHANGELOG_BULK=false`` sends every record through Faust's own send.
 - **Generation checks** (:meth:`StreamHost.is_stale`). A message fetched before the latest
   rebalance carries the older generation; Faust skips such messages when it hands them out,
   not when their processing awaited across the rebalance.

@@ -83,11 +83,10 @@ class Settings(BaseSettings):
         "embedded",
         description="embedded: Tansu workarounds (one record per producer batch); kafka: none.",
     )
-    changelog_bulk: bool | None = Field(
-        None,
+    changelog_bulk: bool = Field(
+        True,
         description="Send changelog writes as bulk batches (true) or one record per batch "
-        "(false); default: bulk on the kafka profile only (Tansu misreports a partition's end "
-        "after multi-record batches; docs/decisions.md).",
+        "(false: thousands of produce requests per flush; docs/decisions.md).",
     )
     kafka_sasl_password: SecretStr | None = Field(
         None, description="SASL/PLAIN password when the cluster needs one; never defaulted."
@@ -303,10 +302,8 @@ class Settings(BaseSettings):
         return self
 
     def bulk_changelog(self) -> bool:
-        """Whether changelog writes go as bulk batches (``changelog_bulk``, else by profile)."""
-        if self.changelog_bulk is not None:
-            return self.changelog_bulk
-        return self.broker_profile != "embedded"
+        """Whether changelog writes go as bulk batches."""
+        return self.changelog_bulk
 
     def input_limits(self) -> Limits:
         """The input bounds of the event contract (message size, envelope size, clock skew)."""

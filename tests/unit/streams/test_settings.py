@@ -23,7 +23,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 DEFAULTS = [
     ("broker_url", "kafka://127.0.0.1:9092"),
     ("broker_profile", "embedded"),
-    ("changelog_bulk", None),
+    ("changelog_bulk", True),
     ("kafka_sasl_username", None),
     ("kafka_sasl_password", None),
     ("app_id", "cxpulse"),
@@ -295,9 +295,9 @@ def test_each_catalogue_rules_has_its_own_calendar_tally():
 
 
 @pytest.mark.parametrize(("profile", "setting", "bulk"), [
-    ("embedded", None, False), ("kafka", None, True), ("embedded", "true", True),
+    ("embedded", None, True), ("kafka", None, True), ("embedded", "false", False),
     ("kafka", "false", False)])
-def test_changelog_bulk_follows_the_profile_unless_set(monkeypatch, profile, setting, bulk):
+def test_changelog_bulk_is_on_unless_set_off(monkeypatch, profile, setting, bulk):
     monkeypatch.setenv("CXPULSE_BROKER_PROFILE", profile)
     if setting is not None:
         monkeypatch.setenv("CXPULSE_CHANGELOG_BULK", setting)
@@ -305,8 +305,8 @@ def test_changelog_bulk_follows_the_profile_unless_set(monkeypatch, profile, set
 
 
 @pytest.mark.parametrize(("env", "batch_size", "check"), [
-    ({}, 1, None),
-    ({"CXPULSE_CHANGELOG_BULK": "true"}, 1, False),
+    ({}, 1, False),
+    ({"CXPULSE_CHANGELOG_BULK": "false"}, 1, None),
     ({"CXPULSE_BROKER_PROFILE": "kafka"}, None, None),
 ])
 def test_faust_options_of_the_profiles(monkeypatch, env, batch_size, check):
