@@ -79,7 +79,7 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         )
     if settings.broker_profile == "embedded":
         options.update(EMBEDDED_PROFILE)
-        if settings.bulk_changelog():
+        if settings.changelog_bulk:
             # A worker killed between a bulk batch and the one-record batch that ends every
             # write leaves the reported end inside the batch; a standby that read past it
             # would fail Faust's check.
@@ -91,7 +91,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
     """Build the Faust app: stage-1 agents for the source topics, the stage-2 agent."""
     registry = registry or CollectorRegistry()
     app = faust.App(settings.app_id, **faust_options(settings))
-    host = FaustHost(app, bulk=settings.bulk_changelog())
+    host = FaustHost(app, bulk=settings.changelog_bulk)
     topics = settings.source_topics
     metrics = IngestMetrics(registry, topics.values())
     data = settings.data_config()

@@ -301,10 +301,6 @@ class Settings(BaseSettings):
             )
         return self
 
-    def bulk_changelog(self) -> bool:
-        """Whether changelog writes go as bulk batches."""
-        return self.changelog_bulk
-
     def input_limits(self) -> Limits:
         """The input bounds of the event contract (message size, envelope size, clock skew)."""
         return Limits(self.max_message_bytes, self.max_envelope_events, self.max_future_s)

@@ -301,7 +301,7 @@ def test_changelog_bulk_is_on_unless_set_off(monkeypatch, profile, setting, bulk
     monkeypatch.setenv("CXPULSE_BROKER_PROFILE", profile)
     if setting is not None:
         monkeypatch.setenv("CXPULSE_CHANGELOG_BULK", setting)
-    assert Settings().bulk_changelog() is bulk
+    assert Settings().changelog_bulk is bulk
 
 
 @pytest.mark.parametrize(("env", "batch_size", "check"), [
