@@ -56,6 +56,9 @@ def consumer_proc(cfg: Config, sc: Scenario, broker: EmbeddedBroker, settings: S
         "CXPULSE_WORKER_ID": "bench",
         "CXPULSE_WEB_PORT": str(port),
         "CXPULSE_DATA_DIR": str(work / "data"),
+        # The history store of this scenario only (the default, run/history.sqlite under the
+        # current directory, would carry rows and sink offsets from run to run).
+        "CXPULSE_HISTORY_URLS": json.dumps([f"sqlite:///{work / 'history.sqlite'}"]),
         "CXPULSE_TOPIC_PARTITIONS": str(cfg.partitions),
         **{f"CXPULSE_{k.upper()}": v for k, v in sc.env.items()},
     })
