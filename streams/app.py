@@ -15,6 +15,7 @@ from streams.annotations import Annotator
 from streams.calendar_fallback import calendar_warnings
 from streams.dives import DiveMonitor
 from streams.faust_adapter import FaustHost, StreamHost
+from streams.flushing import unless_stopping
 from streams.history.closing import History
 from streams.history.query import QueryError, parse_query, run_query
 from streams.history.sink import Sink
@@ -139,7 +140,8 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
         async for event in stream.noack().events():
             if await stage2.in_order(event):
                 stage2.handle(event)
-            await stage2.flush_due()
+            if not await unless_stopping(host, stage2.flush_due()):
+                return
 
     @app.agent(history_topic, name="history-sink")
     async def write_history(stream: Any) -> None:
@@ -196,8 +198,9 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
 
     @app.timer(interval=min(settings.flush_interval_s, settings.stage2_flush_interval_s) / 2)
     async def _flush_idle() -> None:
-        await stage1.flush_idle()
-        await stage2.flush_due()
+        if not (await unless_stopping(host, stage1.flush_idle())
+                and await unless_stopping(host, stage2.flush_due())):
+            return
         stage2.load_assigned()
         await sink.retain()
 

@@ -32,6 +32,9 @@ production host. What it hides, and why:
   consumer.
 - **Assignment** (:meth:`StreamHost.assigned`). Tables also hold standby copies of partitions
   other workers own; only the assignor knows which partitions are actively assigned.
+- **Stopping** (:meth:`StreamHost.stopping`). Faust stops its producer while timers and
+  agents still run, so a flush in flight then fails; the stages treat that as the end of
+  the run, not a crash.
 - **Whether the consumer is settled** (:meth:`StreamHost.settled`, ``fetching``): not
   restoring tables, not rebalancing, flow not stopped.
 """
@@ -43,7 +46,9 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol, runtime_checkable
 
 import faust
+from aiokafka.errors import ProducerClosed
 from aiokafka.producer.message_accumulator import BatchBuilder
+from faust.exceptions import NotReady
 from faust.streams import _current_event
 from faust.types import TP, EventT, StreamT, TopicT
 
@@ -106,6 +111,12 @@ class StreamHost(Protocol):
     def highwater(self, tp: TP) -> int | None:
         """The offset after the last message of ``tp`` the consumer has seen (None or
         negative: unknown)."""
+        ...
+
+    def stopping(self, error: BaseException) -> bool:
+        """Whether ``error`` is the producer refusing a send because the worker is stopping
+        (a flush in flight when the stop began: its messages are not acked, and are read
+        again at the next start)."""
         ...
 
 
@@ -211,3 +222,7 @@ class FaustHost:
 
     def highwater(self, tp: TP) -> int | None:
         return self.app.consumer.highwater(tp)
+
+    def stopping(self, error: BaseException) -> bool:
+        # aiokafka raises ProducerClosed once its producer stopped, Faust NotReady after.
+        return isinstance(error, (ProducerClosed, NotReady)) and bool(self.app.should_stop)

@@ -8,7 +8,7 @@ flush writes (current event, awaited changelog records) is streams/faust_adapter
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -81,3 +81,18 @@ async def drop_revoked(states: dict[int, Any], partitions: set[int], abandoned: 
         states.pop(partition, None)
         dropped.append(partition)
     return dropped
+
+
+async def unless_stopping(host: Any, flush: Awaitable[None]) -> bool:
+    """Await ``flush``; False when it failed because the worker is stopping
+    (``StreamHost.stopping``): its messages are not acked and are read again at the next
+    start, so the stop is not a crash. Any other failure propagates."""
+    try:
+        await flush
+    except Exception as error:
+        if not host.stopping(error):
+            raise
+        log.info("a flush was cut short by the worker stopping (%r); its messages are read "
+                 "again at the next start", error)
+        return False
+    return True

@@ -17,6 +17,7 @@ from metrics.events import Limits, Rejection, decode_message, reasons
 from metrics.questionnaires import Questionnaire
 from streams.deadletter import deadletter_value
 from streams.faust_adapter import EventT, StreamT, TopicT
+from streams.flushing import unless_stopping
 from streams.serving.ingest import IngestMetrics
 from streams.stage1 import Stage1
 from streams.settings import Settings
@@ -107,7 +108,9 @@ def ingest_agent(
                 ledger.track(topic, event.message.offset, event)
             # Outside the try: a failed flush (Kafka unavailable) must stop the worker, whose
             # replay after restart recovers; it is not the message's fault.
-            await ctx.stage1.maybe_flush(event.message.partition)
+            if not await unless_stopping(ctx.stage1.host,
+                                         ctx.stage1.maybe_flush(event.message.partition)):
+                return
 
     ingest.__name__ = f"ingest_{kind}"
     ingest.__qualname__ = ingest.__name__

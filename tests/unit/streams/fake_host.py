@@ -23,6 +23,8 @@ class FakeHost:
         self.active: set[TP] = set()
         self.restoring = False
         self.flowing = True
+        self.stopped = False                        # the worker is stopping
+        self.refuse: BaseException | None = None    # writes raise it (a closed producer)
         self.writes: list[tuple[int, bytes]] = []   # (changelog partition, key), in order
         self.hold = False                           # writes wait for confirm()
         self._held: list[asyncio.Future[None]] = []
@@ -42,6 +44,8 @@ class FakeHost:
 
     async def write(self, table: MutableMapping[bytes, Any], partition: int,
                     records: Iterable[tuple[bytes, bytes | None]]) -> None:
+        if self.refuse is not None:
+            raise self.refuse
         current = self._current.get()
         if current != partition:
             raise AssertionError(f"partition {partition} written while the current event's "
@@ -77,6 +81,10 @@ class FakeHost:
 
     def settled(self) -> bool:
         return not self.restoring
+
+    def stopping(self, error: BaseException) -> bool:
+        """A ConnectionAbortedError stands for the producer closed while the worker stops."""
+        return self.stopped and isinstance(error, ConnectionAbortedError)
 
     def fetching(self) -> bool:
         return self.flowing

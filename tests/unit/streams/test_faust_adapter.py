@@ -11,7 +11,9 @@ import faust
 import pytest
 from faust.streams import current_event
 
+from aiokafka.errors import ProducerClosed
 from aiokafka.record.default_records import DefaultRecordBatch
+from faust.exceptions import NotReady
 
 import streams
 from streams import faust_adapter
@@ -84,6 +86,14 @@ def test_restoring_tables_or_rebalancing_is_not_settled(in_recovery, rebalancing
     app = faust.App("adapter-settled", broker="memory://", autodiscover=False)
     app.in_recovery, app.rebalancing = in_recovery, rebalancing
     assert FaustHost(app).settled() is settled
+
+
+@pytest.mark.parametrize("error, should_stop, stopping", [
+    (ProducerClosed(), True, True), (NotReady("Producer service not yet started"), True, True),
+    (ProducerClosed(), False, False), (ValueError("a bug"), True, False)])
+def test_only_a_closed_producer_while_the_app_stops_is_stopping(error, should_stop, stopping):
+    app = SimpleNamespace(should_stop=should_stop)
+    assert FaustHost(app).stopping(error) is stopping
 
 
 def test_a_fresh_app_has_nothing_assigned(app):

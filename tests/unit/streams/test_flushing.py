@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pytest
 from prometheus_client import CollectorRegistry, Counter
 
-from streams.flushing import Flushing, drop_revoked
+from streams.flushing import Flushing, drop_revoked, unless_stopping
 from tests.unit.streams.test_stage1 import flushing_stage, settle
 
 
@@ -142,3 +142,35 @@ def test_a_revoked_ledger_never_starts_a_flush():
     asyncio.run(stage1.revoke({1}))
     asyncio.run(stage1.flush(ledger))
     assert host.writes == [] and partials.sent == [] and event.acks == 0
+
+
+def test_a_flush_cut_short_by_the_stop_acks_nothing_and_is_not_a_crash(caplog):
+    """Faust stops its producer while agents and timers still run: the flush in flight
+    fails, its messages stay unacked (read again at the next start) and the worker stops
+    cleanly."""
+    stage1, host, partials, event = flushing_stage()
+    host.hold = False
+    host.stopped = True
+    host.refuse = ConnectionAbortedError("producer closed")
+    with caplog.at_level(logging.INFO, logger="streams.flushing"):
+        finished = asyncio.run(unless_stopping(host, stage1.flush(stage1.ledger(1))))
+    assert finished is False
+    assert event.acks == 0 and host.writes == []
+    assert stage1.metrics.flushes._value.get() == 0
+    assert "cut short by the worker stopping" in caplog.text
+
+
+def test_the_same_failure_while_running_propagates():
+    """Not stopping: a refused write is a real failure, and the worker must stop on it."""
+    stage1, host, partials, event = flushing_stage()
+    host.hold = False
+    host.refuse = ConnectionAbortedError("producer closed")
+    with pytest.raises(ConnectionAbortedError):
+        asyncio.run(unless_stopping(host, stage1.flush(stage1.ledger(1))))
+    assert event.acks == 0
+    stage1, host, partials, event = flushing_stage()
+    host.hold = False
+    host.stopped, host.refuse = True, ValueError("a bug")   # stopping, but not the producer
+    with pytest.raises(ValueError):
+        asyncio.run(unless_stopping(host, stage1.flush(stage1.ledger(1))))
+    assert event.acks == 0
