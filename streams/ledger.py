@@ -37,6 +37,7 @@ from streams.flushing import Flushing
 from streams.state import (
     CustomerState,
     customer_key,
+    customer_newest,
     customer_prefix,
     decode_customer,
     decode_meta_outbox,
@@ -366,10 +367,15 @@ class Ledger:
             customer_id = key[skip:].decode()
             if customer_id in self.dirty:
                 continue   # just written with its newest event
-            raw = self.table.get(key)
-            if raw is None:
-                continue
-            if decode_customer(raw).c.get("newest_s", 0) < cutoff:
+            state = self.loaded.get(customer_id)
+            if state is not None:
+                newest = state.c.get("newest_s", 0)
+            else:
+                raw = self.table.get(key)
+                if raw is None:
+                    continue
+                newest = customer_newest(raw)
+            if newest < cutoff:
                 self.loaded.pop(customer_id, None)
                 self.pending.evicted += 1
                 yield key, None
