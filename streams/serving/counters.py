@@ -35,9 +35,14 @@ class ViewCounters(Collector):
     def add(self, buckets: Iterable[tuple[str, Mapping[str, Number]]]) -> None:
         """Count one flush's (segment, bucket) pairs (backlog deltas are not counters).
 
-        Deltas are summed first, then each touched key gets one new dict."""
-        deltas: dict[str, Bucket] = {}
+        The buckets are summed per segment first (a segment has one bucket per minute of
+        the flush, and projecting is linear), then projected once per segment; each touched
+        key gets one new dict."""
+        segments: dict[str, Bucket] = {}
         for segment, bucket in buckets:
+            add_into(segments.setdefault(segment, {}), bucket)
+        deltas: dict[str, Bucket] = {}
+        for segment, bucket in segments.items():
             windowed = {key: value for key, value in bucket.items() if not is_backlog_key(key)}
             for key, part in self.projector.project(segment, windowed):
                 add_into(deltas.setdefault(self.cap.admit(key), {}), part)
