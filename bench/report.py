@@ -189,7 +189,9 @@ def print_profile(o: Outcome) -> None:
     prof = o.profile
     table = Table(title=f"py-spy {o.scenario} (separate run, {fmt(o.events_per_s, ',.0f')} "
                   f"events/s under the profiler): {prof['main_thread_samples']} main-thread "
-                  f"samples; consumer thread busy {prof['consumer_thread_busy_share']:.0%}")
+                  f"samples; consumer thread busy {prof['consumer_thread_busy_share']:.0%}, "
+                  f"thread pool (history sink) busy "
+                  f"{prof.get('pool_thread_busy_share', 0.0):.0%} of that wall time")
     table.add_column("phase (share of main-thread wall time)")
     table.add_column("%", justify="right")
     table.add_column("top self time (share of busy samples)")
