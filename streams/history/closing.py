@@ -13,8 +13,10 @@ At each stage-2 flush, before its records are written:
 - every window that closed since the previous flush (the event-time clock passed its end plus
   ``CXPULSE_HISTORY_GRACE_S``) is published whole: view-key hours and segment days;
 - every closed window that a partial changed since the previous flush (late data, or an FCR
-  failure attributed back to its contact's hour) is published whole again: the sink's upsert
-  replaces the earlier version.
+  failure attributed back to its contact's hour) is published again with the components
+  that changed, at their new values: the sink's upsert replaces those rows and keeps the
+  rest. (Publishing it whole rewrote every component of a segment's day for each FCR
+  failure; in a replay of a day and more, those upserts took half the core.)
 
 A crash before the records are written replays the partials into the saved state and
 publishes the same windows again; the upsert makes that harmless. The clock of the previous
@@ -56,8 +58,10 @@ class PartHistory:
 
     segments: dict[str, SegmentDays] = field(default_factory=dict)
     dirty: set[int] = field(default_factory=set)          # segment chunks to save
-    touched: set[tuple[str, int]] = field(default_factory=set)   # (view key, hour) changed
-    touched_days: set[tuple[str, int]] = field(default_factory=set)  # (segment, day) changed
+    #: (view key, hour) -> components changed since the last flush
+    touched: dict[tuple[str, int], set[str]] = field(default_factory=dict)
+    #: (segment, day) -> components changed since the last flush
+    touched_days: dict[tuple[str, int], set[str]] = field(default_factory=dict)
     flushed_clock: float = 0.0
 
 
@@ -117,14 +121,16 @@ class History:
             touched, too_old = result
             self.metrics.too_late.inc(too_old)
             part.dirty.add(chunk_of(key))
-            part.touched_days.update((key, day) for day in touched)
+            for day, components in touched.items():
+                part.touched_days.setdefault((key, day), set()).update(components)
         return views
 
     def applied(self, partition: int, key: str, buckets: dict[Any, Any]) -> None:
-        """A partial's buckets were applied to view key ``key``: mark their hours."""
+        """A partial's buckets were applied to view key ``key``: mark their hours and
+        components."""
         touched = self.part(partition).touched
-        for minute in buckets:
-            touched.add((key, floor_to(int(minute), HOUR_S)))
+        for minute, bucket in buckets.items():
+            touched.setdefault((key, floor_to(int(minute), HOUR_S)), set()).update(bucket)
 
     # -- flush -----------------------------------------------------------------------------
     def closing(self, partition: int, keys: dict[str, SegmentWindows],
@@ -139,25 +145,29 @@ class History:
             for hour in newly_closed(windows.hours, HOUR_S, self.grace_s, before, clock_s):
                 out.append(ClosedWindow(key, hour, HOUR_S, dict(windows.hours[hour])))
                 self.metrics.windows.labels("1h", "closed").inc()
-        for key, hour in sorted(part.touched):
+        for (key, hour), names in sorted(part.touched.items()):
             windows = keys.get(key)
             bucket = windows.hours.get(hour) if windows is not None else None
             if bucket is not None and is_closed(hour, HOUR_S, self.grace_s, before) \
                     and is_closed(hour, HOUR_S, self.grace_s, clock_s):
-                out.append(ClosedWindow(key, hour, HOUR_S, dict(bucket)))
-                self.metrics.windows.labels("1h", "amended").inc()
+                changed = _changed(bucket, names)
+                if changed:
+                    out.append(ClosedWindow(key, hour, HOUR_S, changed))
+                    self.metrics.windows.labels("1h", "amended").inc()
         oldest = self.oldest_day(clock_s)
         for name, days in part.segments.items():
             key = SEGMENT_VIEW + name[len(SEGMENT_PREFIX) - 1:]
             for day in newly_closed(days.days, DAY_S, self.grace_s, before, clock_s):
                 out.append(ClosedWindow(key, day, DAY_S, dict(days.days[day])))
                 self.metrics.windows.labels("1d", "closed").inc()
-        for name, day in sorted(part.touched_days):
+        for (name, day), names in sorted(part.touched_days.items()):
             bucket = part.segments[name].days.get(day)
             if bucket is not None and is_closed(day, DAY_S, self.grace_s, before):
-                key = SEGMENT_VIEW + name[len(SEGMENT_PREFIX) - 1:]
-                out.append(ClosedWindow(key, day, DAY_S, dict(bucket)))
-                self.metrics.windows.labels("1d", "amended").inc()
+                changed = _changed(bucket, names)
+                if changed:
+                    key = SEGMENT_VIEW + name[len(SEGMENT_PREFIX) - 1:]
+                    out.append(ClosedWindow(key, day, DAY_S, changed))
+                    self.metrics.windows.labels("1d", "amended").inc()
         chunks: dict[int, dict[str, Any]] = {number: {} for number in part.dirty}
         for name, days in part.segments.items():
             found = chunks.get(chunk_of(name))
@@ -166,7 +176,7 @@ class History:
                 found[name] = days.to_json()
         records = [(f"{CHUNK_PREFIX}{number}", json.dumps({"v": 1, "s": chunk}).encode())
                    for number, chunk in sorted(chunks.items())]
-        part.dirty, part.touched, part.touched_days = set(), set(), set()
+        part.dirty, part.touched, part.touched_days = set(), {}, {}
         part.flushed_clock = max(before, clock_s)
         return out, records
 
@@ -179,6 +189,12 @@ class History:
     def revoke(self, partitions: set[int]) -> None:
         for partition in partitions:
             self.parts.pop(partition, None)
+
+
+def _changed(bucket: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    """The components of a closed window's ``bucket`` named in ``names``, at their current
+    values (backlog names, never in a window, drop out)."""
+    return {name: bucket[name] for name in sorted(names) if name in bucket}
 
 
 def chunk_of(segment_key: str) -> int:

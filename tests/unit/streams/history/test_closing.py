@@ -16,18 +16,23 @@ def history() -> History:
 
 
 def test_hours_close_with_the_clock_and_are_republished_when_amended():
+    """Closed whole; amended with the components that changed, at their new values (the
+    sink's upsert keeps the other rows)."""
     h, windows = history(), SegmentWindows()
-    windows.apply_partial("cx.calls:0", -1, 1, {D + 60: {"calls/offered": 1}})
-    h.applied(0, "region|north", {D + 60: {}})
+    first = {D + 60: {"calls/offered": 1, "calls/answered": 1}}
+    windows.apply_partial("cx.calls:0", -1, 1, first)
+    h.applied(0, "region|north", first)
     assert h.closing(0, {"region|north": windows}, D + HOUR_S + 899)[0] == []
     out, _ = h.closing(0, {"region|north": windows}, D + HOUR_S + 900)
     assert [(w.key, w.start_s, w.size_s, dict(w.components)) for w in out] == [
-        ("region|north", D, HOUR_S, {"calls/offered": 1})]
+        ("region|north", D, HOUR_S, {"calls/offered": 1, "calls/answered": 1})]
     assert h.closing(0, {"region|north": windows}, D + HOUR_S + 950)[0] == []
-    windows.apply_partial("cx.calls:0", 1, 2, {D + 120: {"calls/offered": 1}})   # late
-    h.applied(0, "region|north", {D + 120: {}})
+    late = {D + 120: {"calls/offered": 1, "tickets/repair/opened": 1}}   # backlog: no row
+    windows.apply_partial("cx.calls:0", 1, 2, late)
+    h.applied(0, "region|north", late)
     out, _ = h.closing(0, {"region|north": windows}, D + HOUR_S + 960)
-    assert [dict(w.components) for w in out] == [{"calls/offered": 2}]
+    assert [(w.start_s, dict(w.components)) for w in out] == [(D, {"calls/offered": 2})]
+    assert h.metrics.windows.labels("1h", "amended")._value.get() == 1
 
 
 def test_segment_days_are_taken_out_of_the_partial_saved_and_closed():
@@ -46,3 +51,23 @@ def test_segment_days_are_taken_out_of_the_partial_saved_and_closed():
     assert [(w.key, w.size_s, dict(w.components)) for w in out] == [
         ("segment|" + SEG, DAY_S, {"calls/offered": 1})]
     assert decode(messages(out)[0]) == out
+
+
+def test_a_closed_segment_day_is_amended_with_what_changed_only():
+    """An FCR failure counted back at its contact's minute, a day later: the day is
+    published again with that component alone (not every component of the day)."""
+    h = history()
+    day = {str(D + 60): {"calls/offered": 3, "calls/answered": 2, "calls/abandoned": 1}}
+    h.take(0, "cx.calls:0", -1, 1, {SEGMENT_PREFIX + SEG: day}, D + 60)
+    h.closing(0, {}, D + 60)
+    out, _ = h.closing(0, {}, D + DAY_S + 900)
+    assert [dict(w.components) for w in out] == [
+        {"calls/offered": 3, "calls/answered": 2, "calls/abandoned": 1}]
+    failure = {str(D + 60): {"fcr/failed": 1}}
+    h.take(0, "cx.tickets:0", -1, 4, {SEGMENT_PREFIX + SEG: failure}, D + DAY_S + 960)
+    h.take(0, "cx.tickets:0", -1, 4, {SEGMENT_PREFIX + SEG: failure}, D + DAY_S + 960)  # replay
+    out, _ = h.closing(0, {}, D + DAY_S + 960)
+    assert [(w.key, w.start_s, dict(w.components)) for w in out] == [
+        ("segment|" + SEG, D, {"fcr/failed": 1})]
+    assert h.metrics.windows.labels("1d", "amended")._value.get() == 1
+    assert h.closing(0, {}, D + DAY_S + 990)[0] == []   # nothing changed since
