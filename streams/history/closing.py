@@ -3,10 +3,12 @@
 Stage 2 already holds, per view key, hour buckets for 30 days (metrics/windows.py). Stage 1
 also sends every full segment's minute buckets under ``#segment|<segment>`` keys; they are
 taken out of the partial here (never reaching the view-key cap) and summed into day buckets
-(metrics/history.py ``SegmentDays``), saved in chunks (``crc32(segment) % SEGMENT_CHUNKS``) as
-records ``<partition>|#segments/<chunk>`` of the windows table next to the window records: one
-record per segment made a flush write hundreds of records (each its own request on the
-embedded broker) and slowed both stages.
+(metrics/history.py ``SegmentDays``), saved as one MessagePack record per segment,
+``<partition>|#segment|<segment>`` in the windows table next to the window records; a flush
+writes the segments it changed (in bulk batches, streams/faust_adapter.py). The first layout
+kept them in 16 JSON chunks per partition (``<partition>|#segments/<n>``), each rewritten
+whole when any of its segments changed; a worker reads those once, writes their segments as
+records of their own at its next flush and deletes the chunks.
 
 At each stage-2 flush, before its records are written:
 
@@ -25,7 +27,6 @@ lost flush found.
 """
 
 import json
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,12 +42,12 @@ from metrics.history import (
 )
 from metrics.windows import SegmentWindows
 from streams.serving.history import HistoryMetrics
+from streams.state import decode_record, encode_record
 
 #: History key of a full segment (a pseudo-view with every dimension, as `cxpulse report
 #: --view segment` names it).
 SEGMENT_VIEW = "segment"
-#: Segment day records per stage-2 partition.
-SEGMENT_CHUNKS = 16
+#: Segment day chunks of the first layout (``<partition>|#segments/<n>``), read to upgrade.
 CHUNK_PREFIX = "#segments/"
 #: Messages to the history topic are split above this many bytes.
 MESSAGE_BUDGET = 512 * 1024
@@ -57,7 +58,8 @@ class PartHistory:
     """History state of one stage-2 partition."""
 
     segments: dict[str, SegmentDays] = field(default_factory=dict)
-    dirty: set[int] = field(default_factory=set)          # segment chunks to save
+    dirty: set[str] = field(default_factory=set)          # segment records to save
+    legacy: set[str] = field(default_factory=set)         # first-layout chunks to delete
     #: (view key, hour) -> components changed since the last flush
     touched: dict[tuple[str, int], set[str]] = field(default_factory=dict)
     #: (segment, day) -> components changed since the last flush
@@ -88,12 +90,19 @@ class History:
 
     # -- loading ---------------------------------------------------------------------------
     def load(self, partition: int, name: str, raw: bytes) -> bool:
-        """Take a saved record of the windows table if it is a segment's; True if it was."""
+        """Take a saved record of the windows table if it is a segment's (``name`` without
+        the partition); True if it was."""
+        if name.startswith(SEGMENT_PREFIX):
+            self.part(partition).segments[name] = SegmentDays.from_json(decode_record(raw))
+            return True
         if not name.startswith(CHUNK_PREFIX):
             return False
-        segments = self.part(partition).segments
+        part = self.part(partition)
         for segment, days in json.loads(raw)["s"].items():
-            segments[segment] = SegmentDays.from_json(days)
+            if segment not in part.segments:   # a segment's own record is newer
+                part.segments[segment] = SegmentDays.from_json(days)
+                part.dirty.add(segment)
+        part.legacy.add(name)
         return True
 
     def loaded(self, partition: int, clock_s: float) -> None:
@@ -120,7 +129,7 @@ class History:
                 continue
             touched, too_old = result
             self.metrics.too_late.inc(too_old)
-            part.dirty.add(chunk_of(key))
+            part.dirty.add(key)
             for day, components in touched.items():
                 part.touched_days.setdefault((key, day), set()).update(components)
         return views
@@ -134,7 +143,7 @@ class History:
 
     # -- flush -----------------------------------------------------------------------------
     def closing(self, partition: int, keys: dict[str, SegmentWindows],
-                clock_s: float) -> tuple[list[ClosedWindow], list[tuple[str, bytes]]]:
+                clock_s: float) -> tuple[list[ClosedWindow], list[tuple[str, bytes | None]]]:
         """The windows to publish at this flush, and the segment records to save (name, value).
 
         Resets what it reports: call it once per flush, then publish, then save."""
@@ -168,15 +177,13 @@ class History:
                     key = SEGMENT_VIEW + name[len(SEGMENT_PREFIX) - 1:]
                     out.append(ClosedWindow(key, day, DAY_S, changed))
                     self.metrics.windows.labels("1d", "amended").inc()
-        chunks: dict[int, dict[str, Any]] = {number: {} for number in part.dirty}
-        for name, days in part.segments.items():
-            found = chunks.get(chunk_of(name))
-            if found is not None:
-                days.prune(oldest)
-                found[name] = days.to_json()
-        records = [(f"{CHUNK_PREFIX}{number}", json.dumps({"v": 1, "s": chunk}).encode())
-                   for number, chunk in sorted(chunks.items())]
-        part.dirty, part.touched, part.touched_days = set(), {}, {}
+        records: list[tuple[str, bytes | None]] = []
+        for name in sorted(part.dirty):
+            days = part.segments[name]
+            days.prune(oldest)
+            records.append((name, encode_record(days.to_json())))
+        records.extend((name, None) for name in sorted(part.legacy))
+        part.dirty, part.legacy, part.touched, part.touched_days = set(), set(), {}, {}
         part.flushed_clock = max(before, clock_s)
         return out, records
 
@@ -195,11 +202,6 @@ def _changed(bucket: dict[str, Any], names: set[str]) -> dict[str, Any]:
     """The components of a closed window's ``bucket`` named in ``names``, at their current
     values (backlog names, never in a window, drop out)."""
     return {name: bucket[name] for name in sorted(names) if name in bucket}
-
-
-def chunk_of(segment_key: str) -> int:
-    """The record chunk of a ``#segment|...`` key."""
-    return zlib.crc32(segment_key.encode()) % SEGMENT_CHUNKS
 
 
 def messages(windows: list[ClosedWindow]) -> list[bytes]:
