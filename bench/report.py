@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bench.model import Outcome
@@ -201,7 +202,8 @@ def print_profile(o: Outcome) -> None:
         p = phases[i] if i < len(phases) else None
         h = hot[i] if i < len(hot) else None
         table.add_row(p["phase"] if p else "", f"{p['share']:.1%}" if p else "",
-                      h["function"][:80] if h else "", f"{h['share_of_busy']:.1%}" if h else "")
+                      escape(h["function"][:80]) if h else "",   # "[pool thread] ..."
+                      f"{h['share_of_busy']:.1%}" if h else "")
     console.print(table)
 
 
