@@ -49,16 +49,7 @@ def total(buckets: Iterable[Mapping[str, Number]]) -> Bucket:
 
 def is_backlog_key(key: str) -> bool:
     """Whether ``key`` is a backlog running total (tickets/<kind>/opened...)."""
-    found = _BACKLOG_KEYS.get(key)
-    if found is None:
-        found = key.startswith("tickets/") and key.rsplit("/", 1)[-1] in BACKLOG_FIELDS
-        if len(_BACKLOG_KEYS) < _BACKLOG_KEYS_MAX:   # component names are a few hundred
-            _BACKLOG_KEYS[key] = found
-    return found
-
-
-_BACKLOG_KEYS: dict[str, bool] = {}
-_BACKLOG_KEYS_MAX = 10_000
+    return key.startswith("tickets/") and key.rsplit("/", 1)[-1] in BACKLOG_FIELDS
 
 
 def call_totals(bucket: Mapping[str, Number]) -> CallTotals:

@@ -55,17 +55,17 @@ class SegmentDays:
     applied: dict[str, int] = field(default_factory=dict)
 
     def apply(self, source: str, lo: int, hi: int, buckets: Mapping[Any, Mapping[str, Number]],
-              oldest_s: float) -> tuple[dict[int, set[str]], int] | None:
+              oldest_s: float) -> tuple[set[int], int] | None:
         """Merge a partial covering offsets (lo, hi] of ``source`` (minute -> bucket).
 
-        Returns (day start -> components changed, buckets too old to keep) or None when the
-        range was already applied (a replay). A bucket whose day starts before ``oldest_s`` is
-        dropped and counted: its day was closed and forgotten (docs/history.md, "Late data").
+        Returns (day starts changed, buckets too old to keep) or None when the range was
+        already applied (a replay). A bucket whose day starts before ``oldest_s`` is dropped
+        and counted: its day was closed and forgotten (docs/history.md, "Late data").
         """
         if hi <= self.applied.get(source, -1):
             return None
         self.applied[source] = hi
-        touched: dict[int, set[str]] = {}
+        touched: set[int] = set()
         too_old = 0
         for minute, bucket in buckets.items():
             values = windowed(bucket)
@@ -76,7 +76,7 @@ class SegmentDays:
                 too_old += 1
                 continue
             add_into(self.days.setdefault(day, {}), values)
-            touched.setdefault(day, set()).update(values)
+            touched.add(day)
         return touched, too_old
 
     def prune(self, oldest_s: float) -> None:

@@ -156,21 +156,9 @@ class SegmentWindows:
         self.applied[source] = hi
         floors = self._floors_for(source, hi)
         expired = 0
-        tiers: dict[str, Bucket] = {name: {} for name in WINDOWS}
         for minute, bucket in buckets.items():
-            expired += not self.add_bucket(int(minute), bucket, floors, tiers)
-        self._add_tiers(tiers)
+            expired += not self.add_bucket(int(minute), bucket, floors)
         return ApplyResult(True, overlap, expired)
-
-    def _add_tiers(self, tiers: Mapping[str, Bucket]) -> None:
-        """Add what :meth:`add_bucket` collected per tier to the window totals: a bucket in
-        the 1 h window is in the 24 h one too, an hour in 7 d is in 30 d."""
-        for name, tier in tiers.items():
-            if tier:
-                add_into(self.totals[name], tier)
-        for inner, outer in (("1h", "24h"), ("7d", "30d")):
-            if tiers[inner]:
-                add_into(self.totals[outer], tiers[inner])
 
     def _floors_for(self, source: str, hi: int
                     ) -> dict[tuple[str, int] | None, int] | None:
@@ -189,12 +177,9 @@ class SegmentWindows:
         return held or None
 
     def add_bucket(self, minute_s: int, bucket: Mapping[str, Number],
-                   held: Mapping[tuple[str, int] | None, int] | None = None,
-                   tiers: dict[str, Bucket] | None = None) -> bool:
+                   held: Mapping[tuple[str, int] | None, int] | None = None) -> bool:
         """Add one minute's components; False when the minute is older than 30 d (dropped).
-        ``held``: records that already hold these components (after a restore). ``tiers``:
-        collect the window totals' share there instead, by the innermost window it falls in
-        (:meth:`_add_tiers` adds them), so a partial of many minutes adds to each total once."""
+        ``held``: records that already hold these components (after a restore)."""
         hour = floor_to(minute_s, HOUR_S)
         windowed: Bucket = {}
         backlog_held = held is not None and None in held
@@ -212,24 +197,16 @@ class SegmentWindows:
                 held is not None and ("m", minute_s) in held):
             self.changed.add(("m", minute_s))
             add_into(self.minutes.setdefault(minute_s, {}), windowed)
-            self._add_windowed(MINUTE_WINDOWS, minute_s, windowed, tiers)
+            for name in MINUTE_WINDOWS:
+                if self._in_window(name, minute_s):
+                    add_into(self.totals[name], windowed)
         if not (held is not None and ("h", hour) in held):
             self.changed.add(("h", hour))
             add_into(self.hours.setdefault(hour, {}), windowed)
-            self._add_windowed(HOUR_WINDOWS, hour, windowed, tiers)
-        return True
-
-    def _add_windowed(self, names: tuple[str, str], start_s: int, windowed: Bucket,
-                      tiers: dict[str, Bucket] | None) -> None:
-        if tiers is None:
-            for name in names:
-                if self._in_window(name, start_s):
+            for name in HOUR_WINDOWS:
+                if self._in_window(name, hour):
                     add_into(self.totals[name], windowed)
-            return
-        for name in names:   # inner first: the innermost window holding it
-            if self._in_window(name, start_s):
-                add_into(tiers[name], windowed)
-                return
+        return True
 
     # -- persistence -------------------------------------------------------------------
     def head_record(self) -> dict[str, Any]:

@@ -3,22 +3,18 @@
 Stage 2 already holds, per view key, hour buckets for 30 days (metrics/windows.py). Stage 1
 also sends every full segment's minute buckets under ``#segment|<segment>`` keys; they are
 taken out of the partial here (never reaching the view-key cap) and summed into day buckets
-(metrics/history.py ``SegmentDays``), saved as one MessagePack record per segment,
-``<partition>|#segment|<segment>`` in the windows table next to the window records; a flush
-writes the segments it changed (in bulk batches, streams/faust_adapter.py). The first layout
-kept them in 16 JSON chunks per partition (``<partition>|#segments/<n>``), each rewritten
-whole when any of its segments changed; a worker reads those once, writes their segments as
-records of their own at its next flush and deletes the chunks.
+(metrics/history.py ``SegmentDays``), saved in chunks (``crc32(segment) % SEGMENT_CHUNKS``) as
+records ``<partition>|#segments/<chunk>`` of the windows table next to the window records: one
+record per segment made a flush write hundreds of records (each its own request on the
+embedded broker) and slowed both stages.
 
 At each stage-2 flush, before its records are written:
 
 - every window that closed since the previous flush (the event-time clock passed its end plus
   ``CXPULSE_HISTORY_GRACE_S``) is published whole: view-key hours and segment days;
 - every closed window that a partial changed since the previous flush (late data, or an FCR
-  failure attributed back to its contact's hour) is published again with the components
-  that changed, at their new values: the sink's upsert replaces those rows and keeps the
-  rest. (Publishing it whole rewrote every component of a segment's day for each FCR
-  failure; in a replay of a day and more, those upserts took half the core.)
+  failure attributed back to its contact's hour) is published whole again: the sink's upsert
+  replaces the earlier version.
 
 A crash before the records are written replays the partials into the saved state and
 publishes the same windows again; the upsert makes that harmless. The clock of the previous
@@ -27,6 +23,7 @@ lost flush found.
 """
 
 import json
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,12 +39,12 @@ from metrics.history import (
 )
 from metrics.windows import SegmentWindows
 from streams.serving.history import HistoryMetrics
-from streams.state import decode_record, encode_record
 
 #: History key of a full segment (a pseudo-view with every dimension, as `cxpulse report
 #: --view segment` names it).
 SEGMENT_VIEW = "segment"
-#: Segment day chunks of the first layout (``<partition>|#segments/<n>``), read to upgrade.
+#: Segment day records per stage-2 partition.
+SEGMENT_CHUNKS = 16
 CHUNK_PREFIX = "#segments/"
 #: Messages to the history topic are split above this many bytes.
 MESSAGE_BUDGET = 512 * 1024
@@ -58,12 +55,9 @@ class PartHistory:
     """History state of one stage-2 partition."""
 
     segments: dict[str, SegmentDays] = field(default_factory=dict)
-    dirty: set[str] = field(default_factory=set)          # segment records to save
-    legacy: set[str] = field(default_factory=set)         # first-layout chunks to delete
-    #: (view key, hour) -> components changed since the last flush
-    touched: dict[tuple[str, int], set[str]] = field(default_factory=dict)
-    #: (segment, day) -> components changed since the last flush
-    touched_days: dict[tuple[str, int], set[str]] = field(default_factory=dict)
+    dirty: set[int] = field(default_factory=set)          # segment chunks to save
+    touched: set[tuple[str, int]] = field(default_factory=set)   # (view key, hour) changed
+    touched_days: set[tuple[str, int]] = field(default_factory=set)  # (segment, day) changed
     flushed_clock: float = 0.0
 
 
@@ -90,19 +84,12 @@ class History:
 
     # -- loading ---------------------------------------------------------------------------
     def load(self, partition: int, name: str, raw: bytes) -> bool:
-        """Take a saved record of the windows table if it is a segment's (``name`` without
-        the partition); True if it was."""
-        if name.startswith(SEGMENT_PREFIX):
-            self.part(partition).segments[name] = SegmentDays.from_json(decode_record(raw))
-            return True
+        """Take a saved record of the windows table if it is a segment's; True if it was."""
         if not name.startswith(CHUNK_PREFIX):
             return False
-        part = self.part(partition)
+        segments = self.part(partition).segments
         for segment, days in json.loads(raw)["s"].items():
-            if segment not in part.segments:   # a segment's own record is newer
-                part.segments[segment] = SegmentDays.from_json(days)
-                part.dirty.add(segment)
-        part.legacy.add(name)
+            segments[segment] = SegmentDays.from_json(days)
         return True
 
     def loaded(self, partition: int, clock_s: float) -> None:
@@ -129,21 +116,19 @@ class History:
                 continue
             touched, too_old = result
             self.metrics.too_late.inc(too_old)
-            part.dirty.add(key)
-            for day, components in touched.items():
-                part.touched_days.setdefault((key, day), set()).update(components)
+            part.dirty.add(chunk_of(key))
+            part.touched_days.update((key, day) for day in touched)
         return views
 
     def applied(self, partition: int, key: str, buckets: dict[Any, Any]) -> None:
-        """A partial's buckets were applied to view key ``key``: mark their hours and
-        components."""
+        """A partial's buckets were applied to view key ``key``: mark their hours."""
         touched = self.part(partition).touched
-        for minute, bucket in buckets.items():
-            touched.setdefault((key, floor_to(int(minute), HOUR_S)), set()).update(bucket)
+        for minute in buckets:
+            touched.add((key, floor_to(int(minute), HOUR_S)))
 
     # -- flush -----------------------------------------------------------------------------
     def closing(self, partition: int, keys: dict[str, SegmentWindows],
-                clock_s: float) -> tuple[list[ClosedWindow], list[tuple[str, bytes | None]]]:
+                clock_s: float) -> tuple[list[ClosedWindow], list[tuple[str, bytes]]]:
         """The windows to publish at this flush, and the segment records to save (name, value).
 
         Resets what it reports: call it once per flush, then publish, then save."""
@@ -154,36 +139,34 @@ class History:
             for hour in newly_closed(windows.hours, HOUR_S, self.grace_s, before, clock_s):
                 out.append(ClosedWindow(key, hour, HOUR_S, dict(windows.hours[hour])))
                 self.metrics.windows.labels("1h", "closed").inc()
-        for (key, hour), names in sorted(part.touched.items()):
+        for key, hour in sorted(part.touched):
             windows = keys.get(key)
             bucket = windows.hours.get(hour) if windows is not None else None
             if bucket is not None and is_closed(hour, HOUR_S, self.grace_s, before) \
                     and is_closed(hour, HOUR_S, self.grace_s, clock_s):
-                changed = _changed(bucket, names)
-                if changed:
-                    out.append(ClosedWindow(key, hour, HOUR_S, changed))
-                    self.metrics.windows.labels("1h", "amended").inc()
+                out.append(ClosedWindow(key, hour, HOUR_S, dict(bucket)))
+                self.metrics.windows.labels("1h", "amended").inc()
         oldest = self.oldest_day(clock_s)
         for name, days in part.segments.items():
             key = SEGMENT_VIEW + name[len(SEGMENT_PREFIX) - 1:]
             for day in newly_closed(days.days, DAY_S, self.grace_s, before, clock_s):
                 out.append(ClosedWindow(key, day, DAY_S, dict(days.days[day])))
                 self.metrics.windows.labels("1d", "closed").inc()
-        for (name, day), names in sorted(part.touched_days.items()):
+        for name, day in sorted(part.touched_days):
             bucket = part.segments[name].days.get(day)
             if bucket is not None and is_closed(day, DAY_S, self.grace_s, before):
-                changed = _changed(bucket, names)
-                if changed:
-                    key = SEGMENT_VIEW + name[len(SEGMENT_PREFIX) - 1:]
-                    out.append(ClosedWindow(key, day, DAY_S, changed))
-                    self.metrics.windows.labels("1d", "amended").inc()
-        records: list[tuple[str, bytes | None]] = []
-        for name in sorted(part.dirty):
-            days = part.segments[name]
-            days.prune(oldest)
-            records.append((name, encode_record(days.to_json())))
-        records.extend((name, None) for name in sorted(part.legacy))
-        part.dirty, part.legacy, part.touched, part.touched_days = set(), set(), {}, {}
+                key = SEGMENT_VIEW + name[len(SEGMENT_PREFIX) - 1:]
+                out.append(ClosedWindow(key, day, DAY_S, dict(bucket)))
+                self.metrics.windows.labels("1d", "amended").inc()
+        chunks: dict[int, dict[str, Any]] = {number: {} for number in part.dirty}
+        for name, days in part.segments.items():
+            found = chunks.get(chunk_of(name))
+            if found is not None:
+                days.prune(oldest)
+                found[name] = days.to_json()
+        records = [(f"{CHUNK_PREFIX}{number}", json.dumps({"v": 1, "s": chunk}).encode())
+                   for number, chunk in sorted(chunks.items())]
+        part.dirty, part.touched, part.touched_days = set(), set(), set()
         part.flushed_clock = max(before, clock_s)
         return out, records
 
@@ -198,10 +181,9 @@ class History:
             self.parts.pop(partition, None)
 
 
-def _changed(bucket: dict[str, Any], names: set[str]) -> dict[str, Any]:
-    """The components of a closed window's ``bucket`` named in ``names``, at their current
-    values (backlog names, never in a window, drop out)."""
-    return {name: bucket[name] for name in sorted(names) if name in bucket}
+def chunk_of(segment_key: str) -> int:
+    """The record chunk of a ``#segment|...`` key."""
+    return zlib.crc32(segment_key.encode()) % SEGMENT_CHUNKS
 
 
 def messages(windows: list[ClosedWindow]) -> list[bytes]:

@@ -14,8 +14,8 @@ class HistoryMetrics:
         self.windows = Counter(
             "cxpulse_history_windows",
             "Closed windows stage 2 published to the history topic, by cause: closed (the "
-            "clock passed end + grace) or amended (a closed window changed and its changed "
-            "components were published again).", ["size", "cause"], registry=registry)
+            "clock passed end + grace) or amended (a closed window changed and was published "
+            "whole again).", ["size", "cause"], registry=registry)
         self.too_late = Counter(
             "cxpulse_history_late_buckets",
             "Minute buckets of full segments whose day was older than the amendment horizon "

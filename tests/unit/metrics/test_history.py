@@ -40,11 +40,10 @@ def test_segment_days_apply_once_per_offset_range_and_count_too_old():
     days = SegmentDays()
     minute = 3 * DAY_S + 60
     bucket = {"calls/offered": 1, "tickets/repair/opened": 1}   # backlog keys stay out
-    assert days.apply("cx.calls:0", -1, 5, {minute: bucket}, 0) == (
-        {3 * DAY_S: {"calls/offered"}}, 0)
+    assert days.apply("cx.calls:0", -1, 5, {minute: bucket}, 0) == ({3 * DAY_S}, 0)
     assert days.apply("cx.calls:0", -1, 5, {minute: bucket}, 0) is None   # a replay
     assert days.apply("cx.calls:0", 5, 9, {minute: bucket, 60: bucket}, DAY_S) == (
-        {3 * DAY_S: {"calls/offered"}}, 1)
+        {3 * DAY_S}, 1)
     assert days.days == {3 * DAY_S: {"calls/offered": 2}}
     assert SegmentDays.from_json(days.to_json()) == days
     days.prune(4 * DAY_S)
