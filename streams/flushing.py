@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+from streams.faust_adapter import StreamHost
+
 log = logging.getLogger(__name__)
 
 #: How long a revocation waits for the revoked partition's flush in progress.
@@ -83,7 +85,7 @@ async def drop_revoked(states: dict[int, Any], partitions: set[int], abandoned: 
     return dropped
 
 
-async def unless_stopping(host: Any, flush: Awaitable[None]) -> bool:
+async def unless_stopping(host: StreamHost, flush: Awaitable[None]) -> bool:
     """Await ``flush``; False when it failed because the worker is stopping
     (``StreamHost.stopping``): its messages are not acked and are read again at the next
     start, so the stop is not a crash. Any other failure propagates."""
