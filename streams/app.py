@@ -65,6 +65,7 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         "broker_session_timeout": settings.session_timeout_s,
         "broker_heartbeat_interval": settings.heartbeat_interval_s,
         "broker_rebalance_timeout": settings.rebalance_timeout_s,
+        "broker_commit_interval": settings.commit_interval_s,
         "consumer_auto_offset_reset": "earliest",
         "consumer_max_fetch_size": settings.consumer_max_fetch_bytes,
         # Acks wait for the flush that saves their effects; a rebalance must not wait for
@@ -256,6 +257,7 @@ def create_worker(settings: Settings, registry: CollectorRegistry | None = None)
                 "worker": settings.worker_id,
                 "events": {f"{topic}/{outcome}": n
                            for (topic, outcome), n in stage1.totals.items()},
+                "partitions": sorted(stage1.active),
                 "unflushed_messages": sum(len(l.events) for l in stage1.ledgers.values()),
                 "unflushed_partials": sum(len(p.events) for p in stage2.parts.values()),
                 "view_keys": sum(len(p.keys) for p in stage2.parts.values()),

@@ -155,6 +155,12 @@ class Settings(BaseSettings):
     stage2_flush_interval_s: float = Field(
         2.0, gt=0, le=60, description="Stage 2 writes its window state (and acks) this often."
     )
+    commit_interval_s: float = Field(
+        2.8, gt=0, le=300,
+        description="The worker commits the offsets of acked (flushed) messages this often "
+        "(Faust's broker_commit_interval). After a crash the messages flushed since the last "
+        "commit are read again and skipped as replayed; a longer interval means more of them.",
+    )
     customers_cached_per_partition: int = Field(
         10_000, ge=100,
         description="Decoded customer records kept in memory per partition; the others stay "

@@ -1,8 +1,11 @@
 """Waiting and reading helpers for integration tests (real broker, real workers)."""
 
 import json
+import os
+import signal
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +29,43 @@ def wait_until(probe: Callable[[], T], done: Callable[[T], bool], timeout_s: flo
         time.sleep(interval_s)
         value = probe()
     return value
+
+
+def progress(base_url: str) -> dict[str, Any]:
+    """A worker's /progress JSON (``base_url``: http://127.0.0.1:<port>)."""
+    with urllib.request.urlopen(base_url + "/progress", timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def processed(report: dict[str, Any]) -> float:
+    """Events (and rejections) counted by flushes, from one /progress report."""
+    return sum(n for key, n in report["events"].items() if not key.endswith("/replayed"))
+
+
+#: The commit interval of a worker a crash test kills: far longer than the test runs before
+#: the kill, so everything it flushed is still uncommitted and the restart must replay it.
+KILLED_COMMIT_INTERVAL_S = 120
+
+
+def kill_while_busy(child: Child, base_url: str, at_least: float,
+                    timeout_s: float = 300) -> float:
+    """SIGKILL ``child`` once it has counted ``at_least`` events, owns source partitions and
+    counted more since the previous look (so it is working, not waiting out a rebalance or
+    idle); returns what it had counted. Started with ``CXPULSE_COMMIT_INTERVAL_S`` =
+    KILLED_COMMIT_INTERVAL_S, it has committed nothing it flushed, which the restart replays."""
+    deadline = time.monotonic() + timeout_s
+    before = -1.0
+    while True:
+        report = progress(base_url)
+        count = processed(report)
+        if count >= at_least and report["partitions"] and count > before >= 0:
+            os.kill(child.pid, signal.SIGKILL)
+            return count
+        if time.monotonic() > deadline:
+            raise AssertionError(f"worker never busy past {at_least} events within "
+                                 f"{timeout_s} s; last report: {report}")
+        before = count
+        time.sleep(0.2)
 
 
 def counted(url: str) -> dict[str, float]:

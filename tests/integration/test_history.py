@@ -9,7 +9,6 @@ One broker, one worker pair and one file for the whole module (the tests run in 
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ from ops.topics import create_topics
 from streams.history.query import Query, answer
 from streams.history.store import open_store
 from streams.settings import Settings
-from tests.integration.helpers import wait_until
+from tests.integration.helpers import KILLED_COMMIT_INTERVAL_S, kill_while_busy, wait_until
 from traffic.simulate.config import SimulatorConfig
 from traffic.simulate.generator import generate
 from traffic.simulated import item_bytes
@@ -84,11 +83,11 @@ def pipeline(world, stores):
     with EmbeddedBroker(port=free_port(), log_path=folder / "broker.log") as broker:
         create_topics(Settings(broker_url=broker.url))
 
-        def start(worker_id: str, port: int | None = None) -> Child:
+        def start(worker_id: str, port: int | None = None, **extra: str) -> Child:
             port = port or free_port()
             env = {"CXPULSE_BROKER_URL": broker.url, "CXPULSE_WORKER_ID": worker_id,
                    "CXPULSE_WEB_PORT": str(port), "CXPULSE_DATA_DIR": str(folder / "data"),
-                   "CXPULSE_HISTORY_URLS": json.dumps(stores)}
+                   "CXPULSE_HISTORY_URLS": json.dumps(stores), **extra}
             child = Child(f"worker {worker_id}", [sys.executable, "-m", "ops.cli", "worker"],
                           folder / f"worker-{worker_id}-{len(children)}.log", env)
             child.url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
@@ -148,12 +147,10 @@ def _await_rows(urls: list[str], expected: dict, timeout_s: float = 240) -> None
 
 def test_a_worker_killed_mid_replay_leaves_exactly_the_reports_windows(world, stores, pipeline):
     broker, start, children = pipeline
-    first, second = start("w1"), start("w2")
+    first = start("w1")
+    second = start("w2", CXPULSE_COMMIT_INTERVAL_S=str(KILLED_COMMIT_INTERVAL_S))
     replay = _replay(broker, world["path"])
-    wait_until(lambda: _processed(second.url), lambda n: n >= EVENTS * 0.1,
-               timeout_s=300, interval_s=0.2)
-    killed_at = _processed(second.url)
-    os.kill(second.pid, signal.SIGKILL)
+    killed_at = kill_while_busy(second, second.url, EVENTS * 0.1)
     assert killed_at < EVENTS * 0.6, "the kill came too late to be mid-replay"
     time.sleep(2)
     restarted = start("w2", port=int(second.url.rsplit(":", 1)[1]))

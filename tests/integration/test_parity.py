@@ -5,8 +5,6 @@ scraping the two workers sums the same components and its recording rules give t
 figures."""
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,7 +17,7 @@ from offline.report import build_report
 from ops.scrape import scrape, total
 from streams.serving.windows import RATIO_FAMILIES
 from streams.settings import Settings
-from tests.integration.helpers import wait_until
+from tests.integration.helpers import KILLED_COMMIT_INTERVAL_S, kill_while_busy, wait_until
 from tests.integration.parity import (
     counter_series,
     differences,
@@ -149,17 +147,16 @@ def test_two_workers_expose_what_the_report_computes(broker, start_worker, start
 def test_a_worker_killed_mid_replay_loses_and_doubles_nothing(broker, start_worker, simulated):
     path, report = simulated
     first = start_worker("w1")
-    second = start_worker("w2")
+    second = start_worker("w2", commit_interval_s=KILLED_COMMIT_INTERVAL_S)
     second_port = second.metrics_url.rsplit(":", 1)[1].split("/")[0]
 
     replay = _replay(broker, path)
-    # Kill the second worker once it has done a real share of the work, while much of its
-    # share is still to process (whether the producer is still sending does not matter: the
-    # input waits in the topics either way).
-    wait_until(lambda: _processed([second.metrics_url]), lambda n: n >= EVENTS * 0.15,
-               timeout_s=300, interval_s=0.2)
-    done = _processed([first.metrics_url, second.metrics_url])
-    os.kill(second.pid, signal.SIGKILL)
+    # Kill the second worker once it has done a real share of the work, while it is working
+    # and much of its share is still to process (whether the producer is still sending does
+    # not matter: the input waits in the topics either way).
+    killed_at = kill_while_busy(second, second.metrics_url.removesuffix("/metrics"),
+                                EVENTS * 0.15)
+    done = killed_at + _processed([first.metrics_url])
     assert done < EVENTS * 0.8, f"{done:.0f} of {EVENTS} lines were counted before the kill"
     time.sleep(2)
     restarted = start_worker("w2", port=int(second_port))

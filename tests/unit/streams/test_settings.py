@@ -56,6 +56,7 @@ DEFAULTS = [
     ("flush_interval_s", 1.0),
     ("flush_max_messages", 20_000),
     ("stage2_flush_interval_s", 2.0),
+    ("commit_interval_s", 2.8),
     ("customers_cached_per_partition", 10_000),
     ("late_grace_s", 900.0),
     ("call_cadence_s", 5.0),
@@ -318,3 +319,13 @@ def test_faust_options_of_the_profiles(monkeypatch, env, batch_size, check):
 
     assert options.get("producer_max_batch_size") == batch_size
     assert options.get("recovery_consistency_check") == check
+
+
+def test_the_commit_interval_reaches_faust(monkeypatch):
+    from streams.app import faust_options
+    assert faust_options(Settings())["broker_commit_interval"] == 2.8
+    monkeypatch.setenv("CXPULSE_COMMIT_INTERVAL_S", "30")
+    assert faust_options(Settings())["broker_commit_interval"] == 30.0
+    monkeypatch.setenv("CXPULSE_COMMIT_INTERVAL_S", "0")
+    with pytest.raises(ValueError):
+        Settings()
