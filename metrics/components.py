@@ -35,8 +35,13 @@ BACKLOG_FIELDS = ("opened", "opened_created_s")
 
 def add_into(target: Bucket, source: Mapping[str, Number], sign: int = 1) -> None:
     """target += sign * source, key by key (a zero result is kept: it is still a series)."""
-    for key, value in source.items():
-        target[key] = target.get(key, 0) + sign * value
+    get = target.get   # the hottest loop of the worker: no attribute lookup per key
+    if sign == 1:
+        for key, value in source.items():
+            target[key] = get(key, 0) + value
+    else:
+        for key, value in source.items():
+            target[key] = get(key, 0) + sign * value
 
 
 def total(buckets: Iterable[Mapping[str, Number]]) -> Bucket:
@@ -47,9 +52,34 @@ def total(buckets: Iterable[Mapping[str, Number]]) -> Bucket:
     return out
 
 
+#: is_backlog_key's answers: component keys come from the catalogue, a few hundred at most.
+_BACKLOG: dict[str, bool] = {}
+_MEMO_MAX = 100_000
+#: split_backlog's plans per bucket shape (its keys, in order).
+_SPLITS: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
 def is_backlog_key(key: str) -> bool:
     """Whether ``key`` is a backlog running total (tickets/<kind>/opened...)."""
-    return key.startswith("tickets/") and key.rsplit("/", 1)[-1] in BACKLOG_FIELDS
+    found = _BACKLOG.get(key)
+    if found is None:
+        if len(_BACKLOG) >= _MEMO_MAX:
+            _BACKLOG.clear()
+        found = _BACKLOG[key] = (key.startswith("tickets/")
+                                 and key.rsplit("/", 1)[-1] in BACKLOG_FIELDS)
+    return found
+
+
+def backlog_split(shape: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(windowed keys, backlog keys) of a bucket whose keys are ``shape``, in its order;
+    memoised, as the same few bucket shapes recur in every partial."""
+    found = _SPLITS.get(shape)
+    if found is None:
+        if len(_SPLITS) >= _MEMO_MAX:
+            _SPLITS.clear()
+        found = _SPLITS[shape] = (tuple(k for k in shape if not is_backlog_key(k)),
+                                  tuple(k for k in shape if is_backlog_key(k)))
+    return found
 
 
 def call_totals(bucket: Mapping[str, Number]) -> CallTotals:

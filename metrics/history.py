@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from metrics.components import Bucket, Number, add_into, is_backlog_key
+from metrics.components import Bucket, Number, add_into, backlog_split, is_backlog_key
 from metrics.views import Projector, View
 
 HOUR_S = 3600
@@ -43,7 +43,8 @@ def newly_closed(starts: Iterable[int], size_s: int, grace_s: float, before_s: f
 
 def windowed(bucket: Mapping[str, Number]) -> Bucket:
     """The components of ``bucket`` that belong in a window (backlog running totals do not)."""
-    return {key: value for key, value in bucket.items() if not is_backlog_key(key)}
+    kept, running = backlog_split(tuple(bucket))
+    return {key: bucket[key] for key in kept} if running else dict(bucket)
 
 
 @dataclass

@@ -123,6 +123,7 @@ class Projector:
         self.views = tuple(views)
         self._keys: dict[str, tuple[str, ...]] = {}
         self._plans: dict[tuple[str, ...], tuple[tuple[int, tuple[str, ...]], ...]] = {}
+        self._served: dict[str, frozenset[int]] = {}
 
     def keys_of(self, segment: str) -> tuple[str, ...]:
         """The key of ``segment`` in every view, in view order."""
@@ -141,7 +142,18 @@ class Projector:
                 self._plans.clear()
             found = self._plans[shape] = tuple(
                 (index, served) for index, view in enumerate(self.views)
-                if (served := tuple(c for c in shape if view.serves(c))))
+                if (served := tuple(c for c in shape if index in self._serving(c))))
+        return found
+
+    def _serving(self, component: str) -> frozenset[int]:
+        """The indexes of the views that serve ``component`` (memoised: bucket shapes vary
+        far more than the component keys they are made of)."""
+        found = self._served.get(component)
+        if found is None:
+            if len(self._served) >= self.MEMO_MAX:
+                self._served.clear()
+            found = self._served[component] = frozenset(
+                index for index, view in enumerate(self.views) if view.serves(component))
         return found
 
     def project(self, segment: str, bucket: Mapping[str, Number]) -> Iterable[tuple[str, Bucket]]:

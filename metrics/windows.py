@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from metrics.components import Bucket, Number, add_into, is_backlog_key
+from metrics.components import Bucket, Number, add_into, backlog_split
 
 MINUTE_S = 60
 HOUR_S = 3600
@@ -181,31 +181,32 @@ class SegmentWindows:
         """Add one minute's components; False when the minute is older than 30 d (dropped).
         ``held``: records that already hold these components (after a restore)."""
         hour = floor_to(minute_s, HOUR_S)
-        windowed: Bucket = {}
-        backlog_held = held is not None and None in held
-        for key, value in bucket.items():
-            if is_backlog_key(key):
-                if not backlog_held:
-                    self.backlog[key] = self.backlog.get(key, 0) + value
-            else:
-                windowed[key] = value
-        if not windowed:
+        kept, running = backlog_split(tuple(bucket))
+        if running and not (held is not None and None in held):
+            backlog = self.backlog
+            for key in running:
+                backlog[key] = backlog.get(key, 0) + bucket[key]
+        if not kept:
             return True
+        windowed: Bucket = bucket if not running else {key: bucket[key] for key in kept}
         if self.end_s and hour < self.hour_end_s - WINDOWS["30d"]:
             return False
+        # Every bucket and window total this minute goes into, added in one pass.
+        targets: list[Bucket] = []
         if (not self.end_s or minute_s >= self.end_s - WINDOWS["24h"]) and not (
                 held is not None and ("m", minute_s) in held):
             self.changed.add(("m", minute_s))
-            add_into(self.minutes.setdefault(minute_s, {}), windowed)
-            for name in MINUTE_WINDOWS:
-                if self._in_window(name, minute_s):
-                    add_into(self.totals[name], windowed)
+            targets.append(self.minutes.setdefault(minute_s, {}))
+            targets.extend(self.totals[name] for name in MINUTE_WINDOWS
+                           if self._in_window(name, minute_s))
         if not (held is not None and ("h", hour) in held):
             self.changed.add(("h", hour))
-            add_into(self.hours.setdefault(hour, {}), windowed)
-            for name in HOUR_WINDOWS:
-                if self._in_window(name, hour):
-                    add_into(self.totals[name], windowed)
+            targets.append(self.hours.setdefault(hour, {}))
+            targets.extend(self.totals[name] for name in HOUR_WINDOWS
+                           if self._in_window(name, hour))
+        for key, value in windowed.items():
+            for target in targets:
+                target[key] = target.get(key, 0) + value
         return True
 
     # -- persistence -------------------------------------------------------------------
