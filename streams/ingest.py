@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from metrics.contributions import Outcome
-from metrics.events import Limits, Rejection, decode_message, reasons
+from metrics.events import Decoded, Limits, Rejection, decode_message, reasons
 from metrics.questionnaires import Questionnaire
 from streams.deadletter import deadletter_value
 from streams.faust_adapter import EventT, StreamT, TopicT
 from streams.flushing import unless_stopping
 from streams.serving.ingest import IngestMetrics
+from streams.ledger import Ledger
 from streams.stage1 import Stage1
 from streams.settings import Settings
 
@@ -74,7 +75,16 @@ async def handle_message(ctx: IngestContext, kind: str, topic: str, event: Event
         return   # not applied, not acked: read again in order
     if ctx.stage1.ledger_of(event) is not ledger:
         return   # a rebalance passed while in_order awaited: read again by the owner
-    # From here to track() nothing awaits, so a flush never sees half a message.
+    if ledger.must_hold(topic, offset):   # applied once every topic's rebuild is through
+        ledger.hold(topic, offset,
+                    lambda: _apply(ctx, ledger, topic, offset, decoded, event))
+        return
+    _apply(ctx, ledger, topic, offset, decoded, event)
+
+
+def _apply(ctx: IngestContext, ledger: Ledger, topic: str, offset: int, decoded: Decoded,
+           event: EventT) -> None:
+    """Apply and track one message (synchronous, so a flush never sees half a message)."""
     pending = ledger.pending
     pending.messages[(topic, "envelope" if decoded.envelope else "single")] += 1
     for rejection in decoded.rejected:

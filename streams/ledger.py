@@ -73,6 +73,7 @@ class Cursor:
     wm: float                    # newest event time seen (every valid event moves it)
     replay: list[list[Any]]      # recovered cuts [hi, wm, sent] at or after the restart point
     position: int | None = None  # last offset applied
+    held: int | None = None      # last offset read and held back (Ledger.hold), not applied yet
 
 
 @dataclass
@@ -131,6 +132,14 @@ class Ledger:
                 if found:
                     target, message = decode_record(found)
                     self.resend.append((int(target), bytes(message)))
+        # The offsets each topic replays of a cut not marked sent end here. Customer records of
+        # such a cut may be missing, so its events rebuild state, and the run that was cut
+        # off had applied all of them before any later message of any topic. Later messages
+        # wait until every topic is through (hold), or a first-contact failure the lost run
+        # would have found with a later call is found by a rebuilt ticket, whose components
+        # are discarded, and is lost.
+        self.rebuild = self._rebuild_ends()
+        self.held: list[Callable[[], None]] = []
         self.loaded: dict[str, CustomerState] = {}
         self.slots: dict[tuple[str, int, int | None], Slot] = {}
         self.dirty: set[str] = set()
@@ -214,6 +223,52 @@ class Ledger:
         slot.top = offset
         return slot
 
+    def _rebuild_ends(self) -> dict[str, int]:
+        """Per topic with messages in a cut not marked sent: the end of that cut."""
+        ends: dict[str, int] = {}
+        for topic, cuts in self.bounds.items():
+            unsent = [cut[0] for cut in cuts if (topic, cut[0]) in self.outboxed]
+            sent = [cut[0] for cut in cuts if cut[2]]
+            if unsent and max(unsent) > max(sent, default=-1):
+                ends[topic] = max(unsent)
+        return ends
+
+    def _rebuilt(self) -> bool:
+        """Forget the topics whose rebuild is through; True when none is left."""
+        for topic, end in list(self.rebuild.items()):
+            cursor = self.cursors.get(topic)
+            if cursor is not None and cursor.position is not None and cursor.position >= end:
+                del self.rebuild[topic]
+        return not self.rebuild
+
+    def must_hold(self, topic: str, offset: int) -> bool:
+        """Whether the message of ``topic`` at ``offset`` must wait (``hold``): some topic
+        still rebuilds from a cut not marked sent, and the message lies past its own topic's
+        part of that cut (or its topic has none)."""
+        if not self.rebuild or self._rebuilt():
+            return False
+        end = self.rebuild.get(topic)
+        return end is None or offset > end
+
+    def hold(self, topic: str, offset: int, apply: Callable[[], None]) -> None:
+        """Keep a message back: ``apply`` applies and tracks it once every topic's rebuild is
+        through (from ``track``), in the order the messages were held. Its offset counts as
+        read, so the next message of its topic is in order."""
+        if not self.held:
+            log.info("partition %d: messages past the rebuilt cut wait until %s reach %s",
+                     self.partition, ", ".join(self.rebuild), self.rebuild)
+        self.cursor(topic, offset).held = offset
+        self.held.append(apply)
+
+    def read_position(self, topic: str) -> int | None:
+        """The last offset of ``topic`` applied or held, if any."""
+        cursor = self.cursors.get(topic)
+        if cursor is None:
+            return None
+        if cursor.held is not None and (cursor.position is None or cursor.held > cursor.position):
+            return cursor.held
+        return cursor.position
+
     def restart_offset(self, topic: str) -> int | None:
         """The offset reading of ``topic`` must start at or before: the one after its last cut
         marked sent (everything up to it is in the customer records and in stage 2). None when the
@@ -272,6 +327,10 @@ class Ledger:
         self.events.append(event)
         self.last_event = event
         self.since_flush += 1
+        if self.held and (not self.rebuild or self._rebuilt()):
+            held, self.held = self.held, []
+            for apply in held:
+                apply()
 
     # -- flush -------------------------------------------------------------------------
     def clock(self) -> float:

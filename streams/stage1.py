@@ -98,17 +98,16 @@ class Stage1:
         """The next offset ``ledger`` needs from ``topic``: after its last applied message,
         or, before the first, after its last cut marked sent (None: nothing saved, so the
         partition's earliest offset, which streams/positions.py looks up)."""
-        cursor = ledger.cursors.get(topic)
-        if cursor is not None and cursor.position is not None:
-            return cursor.position + 1
+        position = ledger.read_position(topic)
+        if position is not None:
+            return position + 1
         return ledger.restart_offset(topic)
 
     async def in_order(self, ledger: Ledger, topic: str, offset: int) -> bool:
         """Whether the message at ``offset`` may be applied (streams/positions.py); a later
         one than the ledger needs sends the consumer back. It may await: check the ledger is
         still current afterwards."""
-        cursor = ledger.cursors.get(topic)
-        first = cursor is None or cursor.position is None
+        first = ledger.read_position(topic) is None
         return await self.positions.in_order(topic, ledger.partition, offset,
                                              self.expected(ledger, topic), first)
 

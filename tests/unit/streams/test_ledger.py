@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from metrics.contributions import SEGMENT_FIELDS, AgentCap, CatalogueRules, Contributions, apply_event
-from metrics.events import CallEvent
+from metrics.events import CallEvent, TicketEvent
 from metrics.views import Projector, View
 from streams import ledger as ledger_module
 from streams import state as state_module
@@ -523,3 +523,72 @@ def test_a_cut_inside_a_replay_starts_after_the_recovered_cuts(monkeypatch):
     ranges = sorted((part["lo"], part["hi"]) for target, message in decoded(book.snapshot())
                     if target == 0 for part in message["parts"])
     assert ranges == [(9, 13), (13, 15), (15, 17), (17, 18)]
+
+
+# -- a message past a cut not marked sent waits for every topic's rebuild ---------------------
+TICKETS = "cx.tickets"
+
+
+def _failures(snap: Snapshot, skip: int = 0) -> float:
+    """fcr/failed over the partials of ``snap`` (after the first ``skip``: a resent outbox)."""
+    return sum(bucket.get("fcr/failed", 0) for _, message in decoded(snap)[skip:]
+               for part in message["parts"] for minutes in part["keys"].values()
+               for bucket in minutes.values())
+
+
+def _arrive(book: Ledger, topic: str, offset: int, event: Any) -> None:
+    """A message reaching stage 1 (streams/ingest.py): held, or applied and tracked."""
+    def apply() -> None:
+        book.apply(topic, offset, event)
+        book.track(topic, offset, object())
+
+    if book.must_hold(topic, offset):
+        book.hold(topic, offset, apply)
+    else:
+        apply()
+
+
+def test_a_call_past_a_lost_cut_waits_until_the_ticket_in_it_is_rebuilt():
+    """The lost run applied the follow-up ticket (in its last cut, never marked sent, no
+    customer record written) but not the call it fails, which lies past the cut. Applied
+    before the rebuilt ticket, the call would see no ticket, and the failure the rebuilt
+    ticket finds is discarded with the cut's components: lost. Held, the call comes after
+    the ticket, as it would have in the lost run, and finds the failure itself."""
+    answered = call("c", 0.0)
+    follow_up = TicketEvent.model_validate(factories.ticket(
+        customer_id="c", occurred_at=(T0 + timedelta(seconds=600)).isoformat()))
+    table: dict[bytes, bytes] = {}
+    lost = ledger(table)
+    lost.apply(TOPIC, 0, call("other", 1.0))   # the calls topic has a cut too
+    lost.track(TOPIC, 0, object())
+    lost.apply(TICKETS, 0, follow_up)
+    lost.track(TICKETS, 0, object())
+    cut = lost.snapshot()
+    write(table, cut, cut.meta, set())
+    assert _failures(cut) == 0
+
+    book = ledger(table)
+    _arrive(book, TOPIC, 0, call("other", 1.0))   # the calls' part of the cut, rebuilt
+    _arrive(book, TOPIC, 1, answered)          # past it, before the ticket: held
+    assert book.held and book.read_position(TOPIC) == 1
+    assert book.pending.outcomes == {(TOPIC, "accepted"): 1}
+    _arrive(book, TICKETS, 0, follow_up)
+
+    assert not book.replaying() and not book.held
+    assert book.pending.outcomes == {(TOPIC, "accepted"): 2, (TICKETS, "accepted"): 1}
+    snap = book.snapshot()
+    assert _failures(snap, skip=len(cut.partials)) == 1
+
+
+def test_nothing_is_held_after_a_clean_flush_or_once_every_topic_is_through():
+    table, events = crashed_table("sent", written=None)
+    book = ledger(table)
+    assert not book.rebuild and not book.must_hold(TICKETS, 0)
+
+    table, events = crashed_table("meta", written=set())
+    book = ledger(table)
+    assert book.rebuild == {TOPIC: 13}
+    assert book.must_hold(TICKETS, 0)          # a topic with nothing in the cut waits
+    assert not book.must_hold(TOPIC, 13)       # the cut itself is rebuilt
+    feed(book, events)
+    assert not book.must_hold(TICKETS, 0) and not book.rebuild
