@@ -3,7 +3,8 @@
 One agent per source topic. A message is a single event or an envelope; each event is checked
 against the contract, rejected ones go to the dead-letter topic with their reason and bytes, and
 valid ones are applied to the customer state of the ledger (dedupe, lateness, metrics), which
-streams/stage1.py flushes and acks.
+streams/stage1.py flushes and acks. After a crash in the middle of a flush, messages past the
+lost flush's cut are held until every topic has rebuilt its part of it (Ledger.hold).
 """
 
 import logging

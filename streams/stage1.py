@@ -95,8 +95,8 @@ class Stage1:
         return cursor.position if cursor is not None else None
 
     def expected(self, ledger: Ledger, topic: str) -> int | None:
-        """The next offset ``ledger`` needs from ``topic``: after its last applied message,
-        or, before the first, after its last cut marked sent (None: nothing saved, so the
+        """The next offset ``ledger`` needs from ``topic``: after its last applied or held
+        message (Ledger.hold), or, before the first, after its last cut marked sent (None: nothing saved, so the
         partition's earliest offset, which streams/positions.py looks up)."""
         position = ledger.read_position(topic)
         if position is not None:
