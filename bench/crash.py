@@ -25,19 +25,11 @@ from collections import defaultdict
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
-from prometheus_client import CollectorRegistry
-
 from bench.data import simulate
-from bench.pipeline import Event, Host, Message, Topic, messages
+from bench.pipeline import Event, Host, Message, build, messages
 from metrics.history import DAY_S
-from streams.history.closing import History
-from streams.ingest import IngestContext, handle_message
-from streams.serving.counters import ViewCounters
-from streams.serving.history import HistoryMetrics
-from streams.serving.ingest import IngestMetrics
-from streams.serving.stage2 import Stage2Metrics
+from streams.ingest import handle_message
 from streams.settings import Settings
-from streams.stage1 import Stage1
 from streams.stage2 import Stage2
 
 Queue = tuple[str, str, int]   # (kind, topic, partition)
@@ -101,20 +93,8 @@ async def run(settings: Settings, queues: dict[Queue, list[bytes]], seed: int,
     """Read every source partition from offset 0 in a seeded random interleaving; flush stage 1
     every ``flush_every`` messages and stage 2 every ``stage2_every``. With ``kill_after``, the
     fuse is lit after that many messages with ``budget`` writes left."""
-    registry = CollectorRegistry()
-    host = FusedHost(fuse)
-    data, views = settings.data_config(), settings.active_views()
-    metrics = IngestMetrics(registry, settings.source_topics.values())
-    stage1 = Stage1(host, settings, tables[0], partials, metrics,   # type: ignore[arg-type]
-                    ViewCounters(views, data.catalogue()), views)
-    history = History(settings.history_grace_s, settings.history_amend_days * DAY_S,
-                      HistoryMetrics(registry), Topic())
-    stage2 = Stage2(host, settings, tables[1], Stage2Metrics(registry),  # type: ignore[arg-type]
-                    stage1.positions, views, settings.exported_windows(), history)
-    everything = set(range(settings.topic_partitions))
-    stage1.assign(everything)
-    stage2.assign(everything)
-    ctx = IngestContext(settings, metrics, stage1, Topic())   # type: ignore[arg-type]
+    ctx, stage2, _, _ = build(settings, FusedHost(fuse), tables, partials, dives=False)
+    stage1 = ctx.stage1
     rng = random.Random(seed)
     read = dict.fromkeys(queues, 0)
     merged: dict[int, int] = defaultdict(int)

@@ -186,17 +186,22 @@ class Timings:
     partials: int = 0
 
 
-def build(settings: Settings) -> tuple[IngestContext, Stage2, Topic, Host]:
-    """The stages, wired as streams/app.py wires them, over in-memory tables."""
+def build(settings: Settings, host: Host | None = None,
+          tables: tuple[dict[bytes, bytes], dict[bytes, bytes]] | None = None,
+          partials: Any = None, dives: bool = True) -> tuple[IngestContext, Stage2, Any, Host]:
+    """The stages, wired as streams/app.py wires them, over in-memory tables (``tables``:
+    stage 1's and stage 2's, to restart over what a run left; ``partials``: the topic stage 1
+    sends to; ``dives``: with the dive monitor)."""
     registry = CollectorRegistry()
-    host = Host()
+    host = host or Host()
+    state, windows = tables or ({}, {})
+    partials = partials or Topic()
     data = settings.data_config()
     views = settings.active_views()
     metrics = IngestMetrics(registry, settings.source_topics.values())
     counters = ViewCounters(views, data.catalogue())
-    partials = Topic()
-    stage1 = Stage1(host, settings, {}, partials, metrics, counters, views)  # type: ignore[arg-type]
-    measure = data.dive_measure()
+    stage1 = Stage1(host, settings, state, partials, metrics, counters, views)  # type: ignore[arg-type]
+    measure = data.dive_measure() if dives else None
     monitor = None if measure is None else DiveMonitor(
         views, measure, data.dives.rules(), data.dives.time_views, data.dive_journey_view(),
         data.journey_list())
@@ -206,8 +211,9 @@ def build(settings: Settings) -> tuple[IngestContext, Stage2, Topic, Host]:
 
     history = History(settings.history_grace_s, settings.history_amend_days * DAY_S,
                       HistoryMetrics(registry), Topic())
-    stage2 = Stage2(host, settings, {}, Stage2Metrics(registry), stage1.positions,  # type: ignore[arg-type]
-                    views, settings.exported_windows(), history, monitor, log_dives)
+    stage2 = Stage2(host, settings, windows, Stage2Metrics(registry),  # type: ignore[arg-type]
+                    stage1.positions, views, settings.exported_windows(), history, monitor,
+                    log_dives)
     partitions = set(range(settings.topic_partitions))
     stage1.assign(partitions)
     stage2.assign(partitions)
