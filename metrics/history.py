@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from metrics.components import Bucket, Number, add_into, backlog_split, is_backlog_key
+from metrics.components import Bucket, Number, add_into, backlog_split
 from metrics.views import Projector, View
 
 HOUR_S = 3600
@@ -115,17 +115,8 @@ class HistoryProjector(Projector):
     """The view projection of metrics/views.py, plus every full segment's own share (its
     windowed components) under ``#segment|<segment>``, for the history store's days."""
 
-    def __init__(self, views: Iterable[View]) -> None:
-        super().__init__(views)
-        self._windowed: dict[tuple[str, ...], tuple[str, ...]] = {}
-
     def project(self, segment: str, bucket: Mapping[str, Number]) -> Iterable[tuple[str, Bucket]]:
         yield from super().project(segment, bucket)
-        shape = tuple(bucket)
-        kept = self._windowed.get(shape)
-        if kept is None:
-            if len(self._windowed) >= self.MEMO_MAX:
-                self._windowed.clear()
-            kept = self._windowed[shape] = tuple(c for c in shape if not is_backlog_key(c))
+        kept, _ = backlog_split(tuple(bucket))
         if kept:
             yield SEGMENT_PREFIX + segment, {component: bucket[component] for component in kept}
