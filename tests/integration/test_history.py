@@ -29,7 +29,13 @@ from ops.topics import create_topics
 from streams.history.query import Query, answer
 from streams.history.store import open_store
 from streams.settings import Settings
-from tests.integration.helpers import KILLED_COMMIT_INTERVAL_S, kill_while_busy, wait_until
+from tests.integration.helpers import (
+    KILLED_COMMIT_INTERVAL_S,
+    kill_while_busy,
+    processed,
+    progress,
+    wait_until,
+)
 from traffic.simulate.config import SimulatorConfig
 from traffic.simulate.generator import generate
 from traffic.simulated import item_bytes
@@ -108,9 +114,7 @@ def _replay(broker, path) -> subprocess.Popen:
 
 
 def _processed(url: str) -> float:
-    with urllib.request.urlopen(url + "/progress", timeout=10) as answer_:
-        events = json.loads(answer_.read())["events"]
-    return sum(n for key, n in events.items() if not key.endswith("/replayed"))
+    return processed(progress(url))
 
 
 def _differences(expected: dict, got: dict, limit: int = 10) -> list[str]:

@@ -4,11 +4,9 @@ one worker is killed with SIGKILL in the middle of the replay and restarted; a r
 scraping the two workers sums the same components and its recording rules give the report's
 figures."""
 
-import json
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import UTC, datetime
 
 import pytest
@@ -17,7 +15,13 @@ from offline.report import build_report
 from ops.scrape import scrape, total
 from streams.serving.windows import RATIO_FAMILIES
 from streams.settings import Settings
-from tests.integration.helpers import KILLED_COMMIT_INTERVAL_S, kill_while_busy, wait_until
+from tests.integration.helpers import (
+    KILLED_COMMIT_INTERVAL_S,
+    kill_while_busy,
+    processed,
+    progress,
+    wait_until,
+)
 from tests.integration.parity import (
     counter_series,
     differences,
@@ -62,14 +66,12 @@ def _replay(broker, path) -> subprocess.Popen:
 
 
 def _progress(url: str) -> dict:
-    with urllib.request.urlopen(url.replace("/metrics", "/progress"), timeout=10) as answer:
-        return json.loads(answer.read())
+    return progress(url.removesuffix("/metrics"))
 
 
 def _processed(urls: list[str]) -> float:
     """Events (and rejections) counted by flushes, over ``urls``."""
-    return sum(n for url in urls for key, n in _progress(url)["events"].items()
-               if not key.endswith("/replayed"))
+    return sum(processed(_progress(url)) for url in urls)
 
 
 def _quiet(urls: list[str]) -> bool:
@@ -154,8 +156,7 @@ def test_a_worker_killed_mid_replay_loses_and_doubles_nothing(broker, start_work
     # Kill the second worker once it has done a real share of the work, while it is working
     # and much of its share is still to process (whether the producer is still sending does
     # not matter: the input waits in the topics either way).
-    killed_at = kill_while_busy(second, second.metrics_url.removesuffix("/metrics"),
-                                EVENTS * 0.15)
+    killed_at = kill_while_busy(second, second.metrics_url.removesuffix("/metrics"), EVENTS * 0.15)
     done = killed_at + _processed([first.metrics_url])
     assert done < EVENTS * 0.8, f"{done:.0f} of {EVENTS} lines were counted before the kill"
     time.sleep(2)
