@@ -255,8 +255,8 @@ class Ledger:
         through (from ``track``), in the order the messages were held. Its offset counts as
         read, so the next message of its topic is in order."""
         if not self.held:
-            log.info("partition %d: messages past the rebuilt cut wait until %s reach %s",
-                     self.partition, ", ".join(self.rebuild), self.rebuild)
+            log.info("partition %d: messages past the rebuilt cut wait until these topics reach "
+                     "these offsets: %s", self.partition, self.rebuild)
         self.cursor(topic, offset).held = offset
         self.held.append(apply)
 
